@@ -1,0 +1,34 @@
+# External dependencies, all from Debian 12 packages (scripts/install-deps).
+find_package(Threads REQUIRED)
+find_package(Boost 1.81 EXACT REQUIRED COMPONENTS json)
+find_package(SQLite3 REQUIRED)
+find_package(OpenSSL REQUIRED)
+find_package(fmt REQUIRED)
+find_package(CLI11 CONFIG REQUIRED)
+find_package(tl-expected CONFIG REQUIRED)
+find_package(GTest REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(TOMLPP REQUIRED IMPORTED_TARGET tomlplusplus)
+find_package(simdjson CONFIG REQUIRED)
+find_package(ICU REQUIRED COMPONENTS uc i18n)
+
+# libphonenumber: headers unpacked from Debian's libphonenumber-dev into
+# .deps/ (see docs/adr/0002-libphonenumber-headers.md), runtime from
+# libphonenumber8.
+find_path(PHONENUMBER_INCLUDE_DIR phonenumbers/phonenumberutil.h
+  PATHS ${PROJECT_SOURCE_DIR}/.deps/phonenumber/usr/include NO_DEFAULT_PATH)
+find_library(PHONENUMBER_LIBRARY NAMES libphonenumber.so.8 phonenumber)
+if(PHONENUMBER_INCLUDE_DIR AND PHONENUMBER_LIBRARY)
+  add_library(hub_phonenumber INTERFACE)
+  target_include_directories(hub_phonenumber SYSTEM INTERFACE ${PHONENUMBER_INCLUDE_DIR})
+  target_link_libraries(hub_phonenumber INTERFACE ${PHONENUMBER_LIBRARY} protobuf)
+else()
+  message(FATAL_ERROR "libphonenumber not found: run scripts/install-deps")
+endif()
+
+# Shared fixtures live beside the checkout; tests skip with a message when absent.
+if(DEFINED ENV{RETAILHUB_SHARED})
+  set(HUB_SHARED_DIR $ENV{RETAILHUB_SHARED})
+else()
+  get_filename_component(HUB_SHARED_DIR ${PROJECT_SOURCE_DIR}/../shared ABSOLUTE)
+endif()

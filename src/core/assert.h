@@ -6,11 +6,10 @@
 #include <cstdio>
 #include <cstdlib>
 
-#define HUB_ASSERT(cond)                                                              \
-  do {                                                                                \
-    if (!(cond)) {                                                                    \
-      std::fprintf(stderr, "invariant violated: %s at %s:%d\n", #cond, __FILE__,      \
-                   __LINE__);                                                         \
-      std::abort();                                                                   \
-    }                                                                                 \
+#define HUB_ASSERT(cond)                                                                    \
+  do {                                                                                      \
+    if (!(cond)) {                                                                          \
+      std::fprintf(stderr, "invariant violated: %s at %s:%d\n", #cond, __FILE__, __LINE__); \
+      std::abort();                                                                         \
+    }                                                                                       \
   } while (false)

@@ -30,10 +30,10 @@ std::string ReadFile(const std::filesystem::path& p);
 }  // namespace hub::testing
 
 // Skips the current test with a visible message when ../shared is absent.
-#define HUB_REQUIRE_SHARED(var)                                                  \
-  auto var##_opt = ::hub::testing::SharedDir();                                  \
-  if (!var##_opt) {                                                              \
-    GTEST_SKIP() << "shared fixtures not found: set RETAILHUB_SHARED to the "    \
-                    "shared/ folder to run this test";                          \
-  }                                                                              \
+#define HUB_REQUIRE_SHARED(var)                                               \
+  auto var##_opt = ::hub::testing::SharedDir();                               \
+  if (!var##_opt) {                                                           \
+    GTEST_SKIP() << "shared fixtures not found: set RETAILHUB_SHARED to the " \
+                    "shared/ folder to run this test";                        \
+  }                                                                           \
   const std::filesystem::path var = *var##_opt

@@ -1,0 +1,118 @@
+// The SQLite store: WAL, parameter numbering, migrations applied once,
+// transactions roll back on scope exit, constraint violations are kConflict.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "store/store.h"
+#include "testing/testing.h"
+
+namespace hub::store {
+namespace {
+
+class SqliteStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto s = OpenSqliteStore({.path = (dir_.path() / "t.db").string()});
+    ASSERT_TRUE(s) << s.error().ToString();
+    store_ = std::move(*s);
+    auto c = store_->Connect();
+    ASSERT_TRUE(c);
+    conn_ = std::move(*c);
+  }
+  hub::testing::TempDir dir_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<Connection> conn_;
+};
+
+constexpr Migration kMigrations[] = {
+    {"t", 1, "CREATE TABLE kv (k TEXT PRIMARY KEY, v INTEGER NOT NULL)"},
+    {"t", 2, "ALTER TABLE kv ADD COLUMN note TEXT"},
+};
+
+TEST_F(SqliteStoreTest, UsesWal) {
+  auto q = conn_->Prepare("PRAGMA journal_mode");
+  ASSERT_TRUE(q);
+  ASSERT_TRUE(*(*q)->Step());
+  EXPECT_EQ((*q)->Text(0), "wal");
+}
+
+TEST_F(SqliteStoreTest, MigrationsApplyOnceInOrder) {
+  ASSERT_TRUE(store_->Migrate(kMigrations));
+  ASSERT_TRUE(store_->Migrate(kMigrations));  // second run is a no-op, not "duplicate column"
+  auto q = conn_->Prepare("SELECT COUNT(*) FROM schema_migrations WHERE module = $1");
+  ASSERT_TRUE(q);
+  (*q)->Bind(1, "t");
+  ASSERT_TRUE(*(*q)->Step());
+  EXPECT_EQ((*q)->Int(0), 2);
+}
+
+TEST_F(SqliteStoreTest, FailedMigrationNamesModuleAndVersion) {
+  constexpr Migration bad[] = {{"x", 1, "CREATE TABLE oops ("}};
+  auto r = store_->Migrate(bad);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("migration x v1"), std::string::npos) << r.error().message;
+}
+
+TEST_F(SqliteStoreTest, NumberedParametersBindByNumberNotPosition) {
+  ASSERT_TRUE(store_->Migrate(kMigrations));
+  auto ins = conn_->Prepare("INSERT INTO kv (v, k) VALUES ($2, $1)");
+  ASSERT_TRUE(ins);
+  (*ins)->Bind(1, "a").Bind(2, std::int64_t{7});
+  ASSERT_TRUE((*ins)->Run());
+  auto q = conn_->Prepare("SELECT v FROM kv WHERE k = $1");
+  (*q)->Bind(1, "a");
+  ASSERT_TRUE(*(*q)->Step());
+  EXPECT_EQ((*q)->Int(0), 7);
+}
+
+TEST_F(SqliteStoreTest, DollarInsideStringLiteralIsKept) {
+  auto q = conn_->Prepare("SELECT '$1 is money'");
+  ASSERT_TRUE(q);
+  ASSERT_TRUE(*(*q)->Step());
+  EXPECT_EQ((*q)->Text(0), "$1 is money");
+}
+
+TEST_F(SqliteStoreTest, UniqueViolationIsConflict) {
+  ASSERT_TRUE(store_->Migrate(kMigrations));
+  auto ins = conn_->Prepare("INSERT INTO kv (k, v) VALUES ($1, $2)");
+  (*ins)->Bind(1, "a").Bind(2, std::int64_t{1});
+  ASSERT_TRUE((*ins)->Run());
+  ins = conn_->Prepare("INSERT INTO kv (k, v) VALUES ($1, $2)");
+  (*ins)->Bind(1, "a").Bind(2, std::int64_t{2});
+  auto r = (*ins)->Run();
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kConflict);
+}
+
+TEST_F(SqliteStoreTest, TransactionRollsBackWhenNotCommitted) {
+  ASSERT_TRUE(store_->Migrate(kMigrations));
+  {
+    Transaction tx(*conn_);
+    ASSERT_TRUE(tx.Begin());
+    auto ins = conn_->Prepare("INSERT INTO kv (k, v) VALUES ($1, $2)");
+    (*ins)->Bind(1, "gone").Bind(2, std::int64_t{1});
+    ASSERT_TRUE((*ins)->Run());
+  }
+  auto q = conn_->Prepare("SELECT COUNT(*) FROM kv");
+  ASSERT_TRUE(*(*q)->Step());
+  EXPECT_EQ((*q)->Int(0), 0);
+}
+
+TEST_F(SqliteStoreTest, WriterBlockedPastTimeoutIsTransient) {
+  ASSERT_TRUE(store_->Migrate(kMigrations));
+  auto other_store =
+      OpenSqliteStore({.path = (dir_.path() / "t.db").string(), .busy_timeout_ms = 50});
+  ASSERT_TRUE(other_store);
+  auto other = (*other_store)->Connect();
+  ASSERT_TRUE(other);
+  ASSERT_TRUE(conn_->Begin());
+  auto r = (*other)->Begin();
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kUnavailable);
+  EXPECT_TRUE(r.error().transient());
+  ASSERT_TRUE(conn_->Rollback());
+}
+
+}  // namespace
+}  // namespace hub::store

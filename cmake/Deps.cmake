@@ -1,6 +1,6 @@
 # External dependencies, all from Debian 12 packages (scripts/install-deps).
 find_package(Threads REQUIRED)
-find_package(Boost 1.81 EXACT CONFIG REQUIRED COMPONENTS json)
+find_package(Boost 1.81.0 CONFIG REQUIRED COMPONENTS json)
 find_package(SQLite3 REQUIRED)
 find_package(OpenSSL REQUIRED)
 find_package(fmt REQUIRED)

@@ -1,0 +1,941 @@
+// Bus implementation: the group committer, the translate worker and one
+// scheduler + worker pool per domain. See bus.h for the contract.
+//
+// In memory, each domain keeps per-key deques of work items in log order;
+// a key is runnable when its head is due and no worker holds it. SQLite is
+// the truth: the in-memory queues are rebuilt from bus_work at Start().
+#include <fmt/format.h>
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <random>
+#include <set>
+#include <thread>
+#include <unordered_map>
+
+#include "bus/bus.h"
+#include "bus/internal.h"
+#include "core/assert.h"
+#include "core/ids.h"
+#include "obs/log.h"
+#include "obs/metrics.h"
+
+namespace hub::bus {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct Item {
+  std::string event_id;
+  std::int64_t seq = 0;
+  std::int64_t idx = 0;
+  std::string key;
+  std::string event_json;
+  std::int64_t attempts = 0;
+  std::int64_t next_at = 0;        // micros; 0 = now
+  std::int64_t park_deadline = 0;  // micros; 0 = never parked
+  bool operator<(const Item& o) const { return seq != o.seq ? seq < o.seq : idx < o.idx; }
+};
+
+enum class Outcome { kApplied, kRetry, kParked, kFailed };
+
+struct Metrics {
+  obs::Registry& r = obs::Registry::Default();
+  obs::Counter& ingested =
+      r.GetCounter("retailhub_ingest_messages_total", "Messages durably accepted into the inbox");
+  obs::Counter& duplicates = r.GetCounter("retailhub_ingest_duplicates_total",
+                                          "Deliveries whose dedup key was already stored");
+  obs::Counter& rejected_backpressure = r.GetCounter(
+      "retailhub_ingest_backpressure_total", "Deliveries refused with 503 because of backlog");
+  obs::Histogram& ack_latency = r.GetHistogram("retailhub_ingest_ack_seconds",
+                                               "Time from ingest call to durable acknowledgement");
+  obs::Histogram& group_size =
+      r.GetHistogram("retailhub_ingest_group_commit_messages",
+                     "Messages per group commit (bucket bounds are counts x 50e-6)");
+  obs::Gauge& translate_backlog = r.GetGauge(
+      "retailhub_backlog_messages", "Unprocessed messages per stage", {{"domain", "translate"}});
+  obs::Counter& retries(std::string_view domain) {
+    return r.GetCounter("retailhub_retries_total", "Transient failures retried, per domain",
+                        {{"domain", std::string(domain)}});
+  }
+  obs::Counter& applied(std::string_view domain) {
+    return r.GetCounter("retailhub_events_applied_total", "Events applied, per domain",
+                        {{"domain", std::string(domain)}});
+  }
+  obs::Counter& failures(std::string_view kind, std::string_view reason) {
+    return r.GetCounter("retailhub_failures_total",
+                        "Events sent to the DLQ or the exception queue, per reason",
+                        {{"kind", std::string(kind)}, {"reason", std::string(reason)}});
+  }
+  obs::Gauge& backlog(std::string_view domain) {
+    return r.GetGauge("retailhub_backlog_messages", "Unprocessed messages per stage",
+                      {{"domain", std::string(domain)}});
+  }
+};
+
+Metrics& M() {
+  static Metrics* m = new Metrics();
+  return *m;
+}
+
+std::string HeadersToJson(const std::vector<std::pair<std::string, std::string>>& headers) {
+  boost::json::array a;
+  for (const auto& [k, v] : headers) {
+    a.push_back(boost::json::array{boost::json::string(k), boost::json::string(v)});
+  }
+  return boost::json::serialize(a);
+}
+
+class BusImpl;
+
+struct DomainQueue {
+  std::unique_ptr<Handler> handler;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::unordered_map<std::string, std::deque<Item>> queues;
+  std::unordered_map<std::string, std::vector<Item>> parked;
+  std::deque<std::string> ready;
+  std::multimap<std::int64_t, std::string> delayed;
+  std::set<std::string> busy;
+  std::int64_t size = 0;  // items in queues (not parked)
+  std::int64_t parked_count = 0;
+  std::vector<std::thread> threads;
+};
+
+class BusImpl final : public Bus {
+ public:
+  BusImpl(store::Store& store, BusOptions options, Translator translator, const Clock& clock)
+      : store_(store),
+        options_(std::move(options)),
+        translator_(std::move(translator)),
+        clock_(clock),
+        rng_(options_.jitter_seed != 0 ? options_.jitter_seed : std::random_device{}()) {}
+
+  ~BusImpl() override { Stop(); }
+
+  Status Init() {
+    HUB_TRY_STATUS(store_.Migrate(Operations::Migrations()));
+    HUB_TRY(ingest_conn_, store_.Connect());
+    HUB_TRY(store::Statement * q,
+            ingest_conn_->Prepare("SELECT COALESCE(MAX(seq), 0) FROM bus_messages"));
+    HUB_TRY(bool row, q->Step());
+    next_seq_ = row ? q->Int(0) + 1 : 1;
+    q->Reset();
+    HUB_TRY(q, ingest_conn_->Prepare("SELECT COUNT(*) FROM bus_messages WHERE state = 'new'"));
+    HUB_TRY(row, q->Step());
+    translate_backlog_ = row ? q->Int(0) : 0;
+    q->Reset();
+    return Ok();
+  }
+
+  void AddHandler(std::unique_ptr<Handler> handler) override {
+    HUB_ASSERT(!started_);
+    auto dq = std::make_unique<DomainQueue>();
+    dq->handler = std::move(handler);
+    domains_.push_back(std::move(dq));
+  }
+
+  Status Start() override {
+    HUB_ASSERT(!started_);
+    HUB_TRY_STATUS(LoadWork());
+    started_ = true;
+    committer_ = std::thread([this] { CommitLoop(); });
+    translator_thread_ = std::thread([this] { TranslateLoop(); });
+    for (auto& dq : domains_) {
+      int n = 1;
+      auto it = options_.workers.find(dq->handler->domain());
+      if (it != options_.workers.end() && it->second > 0) {
+        n = it->second;
+      }
+      for (int i = 0; i < n; ++i) {
+        dq->threads.emplace_back([this, d = dq.get()] { WorkerLoop(*d); });
+      }
+    }
+    return Ok();
+  }
+
+  void Stop() override {
+    if (!started_ || stopping_.exchange(true)) {
+      return;
+    }
+    {
+      std::lock_guard l(ingest_mu_);
+      ingest_cv_.notify_all();
+    }
+    committer_.join();
+    {
+      std::lock_guard l(translate_mu_);
+      translate_cv_.notify_all();
+    }
+    translator_thread_.join();
+    for (auto& dq : domains_) {
+      {
+        std::lock_guard l(dq->mu);
+        dq->cv.notify_all();
+      }
+      for (auto& t : dq->threads) {
+        t.join();
+      }
+    }
+  }
+
+  Result<IngestResult> Ingest(RawMessage message) override {
+    if (stopping_) {
+      return Fail(ErrorCode::kUnavailable, "the hub is shutting down; retry shortly");
+    }
+    const std::int64_t backlog = Backlog();
+    if (backlog >= options_.backlog_max) {
+      M().rejected_backpressure.Inc();
+      return Fail(ErrorCode::kUnavailable,
+                  fmt::format("backlog of {} unprocessed messages is over the limit of {}; "
+                              "retry later",
+                              backlog, options_.backlog_max));
+    }
+    const Instant start = clock_.Now();
+    Pending p;
+    p.message = std::move(message);
+    auto fut = p.promise.get_future();
+    {
+      std::lock_guard l(ingest_mu_);
+      ingest_queue_.push_back(&p);
+    }
+    ingest_cv_.notify_one();
+    auto r = fut.get();
+    M().ack_latency.ObserveMicros(clock_.Now().micros - start.micros);
+    return r;
+  }
+
+  bool WaitIdle(std::int64_t timeout_ms) override {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (IsIdle()) {
+        return true;
+      }
+      std::this_thread::sleep_for(2ms);
+    }
+    return IsIdle();
+  }
+
+  BusStats Stats() override {
+    BusStats s;
+    s.translate_backlog = translate_backlog_.load();
+    for (auto& dq : domains_) {
+      std::lock_guard l(dq->mu);
+      s.domain_backlog[std::string(dq->handler->domain())] = dq->size;
+      s.parked += dq->parked_count;
+    }
+    return s;
+  }
+
+ private:
+  struct Pending {
+    RawMessage message;
+    std::promise<Result<IngestResult>> promise;
+  };
+
+  std::int64_t Backlog() const { return translate_backlog_.load() + domain_sizes_.load(); }
+
+  bool IsIdle() {
+    if (translate_backlog_.load() > 0) {
+      return false;
+    }
+    for (auto& dq : domains_) {
+      std::lock_guard l(dq->mu);
+      if (!dq->busy.empty()) {
+        return false;
+      }
+      // Items waiting for a retry count as busy; parked items do not.
+      if (dq->size > 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // ---- ingest: group commit ------------------------------------------------
+
+  void CommitLoop() {
+    std::vector<Pending*> batch;
+    for (;;) {
+      {
+        std::unique_lock l(ingest_mu_);
+        ingest_cv_.wait(l, [&] { return !ingest_queue_.empty() || stopping_; });
+        if (ingest_queue_.empty() && stopping_) {
+          return;
+        }
+        if (options_.group_commit_wait_us > 0 && ingest_queue_.size() < options_.group_commit_max) {
+          ingest_cv_.wait_for(l, std::chrono::microseconds(options_.group_commit_wait_us),
+                              [&] { return ingest_queue_.size() >= options_.group_commit_max; });
+        }
+        const std::size_t n = std::min(ingest_queue_.size(), options_.group_commit_max);
+        batch.assign(ingest_queue_.begin(), ingest_queue_.begin() + static_cast<std::ptrdiff_t>(n));
+        ingest_queue_.erase(ingest_queue_.begin(),
+                            ingest_queue_.begin() + static_cast<std::ptrdiff_t>(n));
+      }
+      WriteBatch(batch);
+      batch.clear();
+    }
+  }
+
+  void WriteBatch(const std::vector<Pending*>& batch) {
+    std::vector<Result<IngestResult>> results;
+    results.reserve(batch.size());
+    std::int64_t seq = next_seq_;
+    std::int64_t fresh = 0;
+    auto run = [&]() -> Status {
+      store::Transaction tx(*ingest_conn_);
+      HUB_TRY_STATUS(tx.Begin());
+      for (Pending* p : batch) {
+        RawMessage& m = p->message;
+        HUB_TRY(store::Statement * ins,
+                ingest_conn_->Prepare(
+                    "INSERT INTO bus_messages (seq, id, source, account, topic, dedup_key, "
+                    "received_at, correlation_id, traceparent, headers, url, body, state) VALUES "
+                    "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'new') "
+                    "ON CONFLICT (source, account, dedup_key) DO NOTHING"));
+        const std::string id = m.id.empty() ? NewId("msg") : m.id;
+        ins->Bind(1, seq)
+            .Bind(2, id)
+            .Bind(3, m.source)
+            .Bind(4, m.account)
+            .Bind(5, m.topic)
+            .Bind(6, m.dedup_key)
+            .Bind(7, m.received_at.micros)
+            .Bind(8, m.correlation_id)
+            .Bind(9, m.traceparent)
+            .Bind(10, HeadersToJson(m.headers))
+            .Bind(11, m.url)
+            .BindBlob(12, m.body);
+        HUB_TRY(std::int64_t changed, ins->Run());
+        if (changed == 1) {
+          results.push_back(IngestResult{id, seq, false});
+          ++seq;
+          ++fresh;
+          continue;
+        }
+        HUB_TRY(store::Statement * sel,
+                ingest_conn_->Prepare("SELECT id, seq FROM bus_messages WHERE source = $1 AND "
+                                      "account = $2 AND dedup_key = $3"));
+        sel->Bind(1, m.source).Bind(2, m.account).Bind(3, m.dedup_key);
+        HUB_TRY(bool row, sel->Step());
+        HUB_ASSERT(row);
+        results.push_back(IngestResult{sel->Text(0), sel->Int(1), true});
+        sel->Reset();
+      }
+      return tx.Commit();
+    };
+    Status st = run();
+    if (!st) {
+      obs::Warn("bus.ingest.commit_failed", "",
+                {{"error", st.error().ToString()}, {"messages", std::to_string(batch.size())}});
+      for (Pending* p : batch) {
+        p->promise.set_value(Fail(
+            Error(ErrorCode::kUnavailable, "could not store the message: " + st.error().message)));
+      }
+      return;
+    }
+    next_seq_ = seq;
+    translate_backlog_ += fresh;
+    M().translate_backlog.Set(translate_backlog_.load());
+    M().group_size.ObserveMicros(static_cast<std::int64_t>(batch.size()) * 50);
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      if (results[i]->duplicate) {
+        M().duplicates.Inc();
+      } else {
+        M().ingested.Inc();
+      }
+      batch[i]->promise.set_value(std::move(results[i]));
+    }
+    if (fresh > 0) {
+      std::lock_guard l(translate_mu_);
+      translate_cv_.notify_one();
+    }
+  }
+
+  // ---- translate -----------------------------------------------------------
+
+  void TranslateLoop() {
+    auto conn_r = store_.Connect();
+    HUB_ASSERT(conn_r.has_value());
+    auto conn = std::move(*conn_r);
+    std::int64_t last_sweep = 0;
+    while (!stopping_) {
+      auto did = TranslateBatch(*conn);
+      const std::int64_t now = clock_.Now().micros;
+      if (now - last_sweep > 500'000) {
+        SweepParked(*conn);
+        last_sweep = now;
+      }
+      if (!did || *did == 0) {
+        if (!did) {
+          obs::Warn("bus.translate.batch_failed", "", {{"error", did.error().ToString()}});
+        }
+        std::unique_lock l(translate_mu_);
+        translate_cv_.wait_for(l, 200ms);
+      }
+    }
+  }
+
+  Result<int> TranslateBatch(store::Connection& conn) {
+    std::vector<std::pair<RawMessage, std::string>> msgs;  // message, replay_domain
+    {
+      HUB_TRY(store::Statement * q,
+              conn.Prepare("SELECT seq, id, source, account, topic, dedup_key, received_at, "
+                           "correlation_id, traceparent, headers, url, body, "
+                           "COALESCE(replay_domain, '') FROM bus_messages WHERE state = 'new' "
+                           "ORDER BY seq LIMIT 256"));
+      for (;;) {
+        HUB_TRY(bool row, q->Step());
+        if (!row) {
+          break;
+        }
+        RawMessage m;
+        m.seq = q->Int(0);
+        m.id = q->Text(1);
+        m.source = q->Text(2);
+        m.account = q->Text(3);
+        m.topic = q->Text(4);
+        m.dedup_key = q->Text(5);
+        m.received_at = Instant{q->Int(6)};
+        m.correlation_id = q->Text(7);
+        m.traceparent = q->Text(8);
+        m.headers = HeadersFromJson(q->Text(9));
+        m.url = q->Text(10);
+        m.body = q->Text(11);
+        msgs.emplace_back(std::move(m), q->Text(12));
+      }
+      q->Reset();
+    }
+    if (msgs.empty()) {
+      // Keep the counter honest if replays were requested from another process.
+      translate_backlog_ = 0;
+      return 0;
+    }
+    std::vector<std::pair<DomainQueue*, Item>> enqueued;
+    store::Transaction tx(conn);
+    HUB_TRY_STATUS(tx.Begin());
+    for (auto& [m, replay_domain] : msgs) {
+      auto events = translator_(m);
+      if (!events && events.error().transient()) {
+        continue;  // stays 'new'; retried on the next pass
+      }
+      if (!events) {
+        HUB_TRY_STATUS(RecordFailure(conn, "dlq", "translate", m, "", "", events.error(), "[]",
+                                     TopicIsFinance(m)));
+        HUB_TRY_STATUS(SetMessageState(conn, m.seq, "dlq"));
+        continue;
+      }
+      std::int64_t idx = 0;
+      for (const Event& e : *events) {
+        const std::string json = EventToJson(e);
+        for (auto& dq : domains_) {
+          if (!replay_domain.empty() && dq->handler->domain() != replay_domain) {
+            continue;
+          }
+          if (!dq->handler->Wants(e)) {
+            continue;
+          }
+          HUB_TRY(store::Statement * ins,
+                  conn.Prepare(
+                      "INSERT INTO bus_work (domain, event_id, message_seq, idx, key, event, "
+                      "state, attempts, next_at, park_deadline, attempt_log) VALUES ($1, $2, $3, "
+                      "$4, $5, $6, 'pending', 0, 0, 0, '[]') ON CONFLICT (domain, event_id) DO "
+                      "UPDATE SET state = 'pending', attempts = 0, next_at = 0, park_deadline = "
+                      "0, event = excluded.event WHERE bus_work.state IN ('dlq', 'exception', "
+                      "'parked')"));
+          ins->Bind(1, dq->handler->domain())
+              .Bind(2, e.event_id)
+              .Bind(3, m.seq)
+              .Bind(4, idx)
+              .Bind(5, e.key)
+              .Bind(6, json);
+          HUB_TRY(std::int64_t changed, ins->Run());
+          if (changed == 1) {
+            enqueued.emplace_back(dq.get(), Item{e.event_id, m.seq, idx, e.key, json, 0, 0, 0});
+          }
+        }
+        ++idx;
+      }
+      HUB_TRY_STATUS(SetMessageState(conn, m.seq, "translated"));
+    }
+    HUB_TRY_STATUS(tx.Commit());
+    translate_backlog_ -= static_cast<std::int64_t>(msgs.size());
+    if (translate_backlog_ < 0) {
+      translate_backlog_ = 0;
+    }
+    M().translate_backlog.Set(translate_backlog_.load());
+    for (auto& [dq, item] : enqueued) {
+      Enqueue(*dq, std::move(item));
+    }
+    return static_cast<int>(msgs.size());
+  }
+
+  static bool TopicIsFinance(const RawMessage& m) {
+    static constexpr std::string_view kWords[] = {"payment", "refund", "payout",  "transaction",
+                                                  "dispute", "charge", "balance", "settlement"};
+    if (m.source == "stripe" || m.source == "adyen") {
+      return true;
+    }
+    return std::any_of(std::begin(kWords), std::end(kWords),
+                       [&](std::string_view w) { return m.topic.find(w) != std::string::npos; });
+  }
+
+  Status SetMessageState(store::Connection& conn, std::int64_t seq, std::string_view state) {
+    HUB_TRY(
+        store::Statement * up,
+        conn.Prepare("UPDATE bus_messages SET state = $1, replay_domain = NULL WHERE seq = $2"));
+    up->Bind(1, state).Bind(2, seq);
+    HUB_TRY_STATUS(up->Run());
+    return Ok();
+  }
+
+  Status RecordFailure(store::Connection& conn, std::string_view kind, std::string_view stage,
+                       const RawMessage& m, std::string_view event_id, std::string_view event_type,
+                       const Error& e, std::string_view attempts, bool finance) {
+    return internal::InsertFailure(conn, clock_, kind, stage, m.seq, m.correlation_id, event_id,
+                                   event_type, std::string(ErrorCodeName(e.code)), e.message,
+                                   e.field, attempts, finance)
+        .and_then([&]() -> Status {
+          M().failures(kind, ErrorCodeName(e.code)).Inc();
+          obs::Warn(kind == "dlq" ? "bus.dlq.added" : "bus.exception.added", m.correlation_id,
+                    {{"stage", std::string(stage)},
+                     {"message_id", m.id},
+                     {"reason", std::string(ErrorCodeName(e.code))},
+                     {"detail", e.message}});
+          return Ok();
+        });
+  }
+
+  // ---- domain scheduling ---------------------------------------------------
+
+  Status LoadWork() {
+    HUB_TRY(auto conn, store_.Connect());
+    HUB_TRY(store::Statement * q,
+            conn->Prepare("SELECT domain, event_id, message_seq, idx, key, event, state, "
+                          "attempts, next_at, park_deadline FROM bus_work WHERE state IN "
+                          "('pending', 'parked') ORDER BY message_seq, idx"));
+    for (;;) {
+      HUB_TRY(bool row, q->Step());
+      if (!row) {
+        break;
+      }
+      DomainQueue* dq = Find(q->Text(0));
+      if (dq == nullptr) {
+        continue;  // a domain not configured in this process
+      }
+      Item it{q->Text(1), q->Int(2), q->Int(3), q->Text(4),
+              q->Text(5), q->Int(7), q->Int(8), q->Int(9)};
+      if (q->Text(6) == "parked") {
+        dq->parked[it.key].push_back(std::move(it));
+        ++dq->parked_count;
+      } else {
+        Enqueue(*dq, std::move(it));
+      }
+    }
+    q->Reset();
+    return Ok();
+  }
+
+  DomainQueue* Find(std::string_view domain) {
+    for (auto& dq : domains_) {
+      if (dq->handler->domain() == domain) {
+        return dq.get();
+      }
+    }
+    return nullptr;
+  }
+
+  void Enqueue(DomainQueue& dq, Item item) {
+    std::lock_guard l(dq.mu);
+    auto& q = dq.queues[item.key];
+    const bool was_empty = q.empty();
+    const std::string key = item.key;
+    const std::int64_t next_at = item.next_at;
+    q.push_back(std::move(item));
+    ++dq.size;
+    ++domain_sizes_;
+    M().backlog(dq.handler->domain()).Set(dq.size);
+    if (was_empty && dq.busy.count(key) == 0) {
+      if (next_at > clock_.Now().micros) {
+        dq.delayed.emplace(next_at, key);
+      } else {
+        dq.ready.push_back(key);
+      }
+      dq.cv.notify_one();
+    } else if (!was_empty && q.size() > 1 && q[q.size() - 1] < q[q.size() - 2]) {
+      // A replayed item older than what is queued: keep log order.
+      std::sort(q.begin() + (dq.busy.count(key) != 0 ? 1 : 0), q.end());
+    }
+  }
+
+  void WorkerLoop(DomainQueue& dq) {
+    auto conn_r = store_.Connect();
+    HUB_ASSERT(conn_r.has_value());
+    auto conn = std::move(*conn_r);
+    std::unique_lock l(dq.mu);
+    while (!stopping_) {
+      const std::int64_t now = clock_.Now().micros;
+      while (!dq.delayed.empty() && dq.delayed.begin()->first <= now) {
+        dq.ready.push_back(dq.delayed.begin()->second);
+        dq.delayed.erase(dq.delayed.begin());
+      }
+      if (dq.ready.empty()) {
+        auto wait = 200ms;
+        if (!dq.delayed.empty()) {
+          const auto until = std::chrono::microseconds(dq.delayed.begin()->first - now);
+          wait = std::min(wait, std::chrono::duration_cast<std::chrono::milliseconds>(until) + 1ms);
+        }
+        dq.cv.wait_for(l, wait);
+        continue;
+      }
+      const std::string key = dq.ready.front();
+      dq.ready.pop_front();
+      auto qit = dq.queues.find(key);
+      if (qit == dq.queues.end() || qit->second.empty() || dq.busy.count(key) != 0) {
+        continue;
+      }
+      dq.busy.insert(key);
+      Item item = qit->second.front();
+      l.unlock();
+      const Outcome outcome = Process(dq, *conn, item);
+      l.lock();
+      dq.busy.erase(key);
+      auto& q = dq.queues[key];
+      HUB_ASSERT(!q.empty());
+      switch (outcome) {
+        case Outcome::kApplied: {
+          q.pop_front();
+          --dq.size;
+          --domain_sizes_;
+          auto pit = dq.parked.find(key);
+          if (pit != dq.parked.end()) {
+            // The key moved on: give parked events another chance, in log order.
+            for (auto& p : pit->second) {
+              q.push_back(std::move(p));
+              ++dq.size;
+              ++domain_sizes_;
+              --dq.parked_count;
+            }
+            dq.parked.erase(pit);
+            std::sort(q.begin(), q.end());
+          }
+          break;
+        }
+        case Outcome::kRetry:
+          q.front() = item;
+          dq.delayed.emplace(item.next_at, key);
+          M().backlog(dq.handler->domain()).Set(dq.size);
+          continue;
+        case Outcome::kParked:
+          dq.parked[key].push_back(item);
+          ++dq.parked_count;
+          q.pop_front();
+          --dq.size;
+          --domain_sizes_;
+          break;
+        case Outcome::kFailed:
+          q.pop_front();
+          --dq.size;
+          --domain_sizes_;
+          break;
+      }
+      M().backlog(dq.handler->domain()).Set(dq.size);
+      if (q.empty()) {
+        dq.queues.erase(key);
+      } else {
+        dq.ready.push_back(key);
+        dq.cv.notify_one();
+      }
+    }
+  }
+
+  Outcome Process(DomainQueue& dq, store::Connection& conn, Item& item) {
+    Handler& h = *dq.handler;
+    const std::string domain(h.domain());
+    auto ev = EventFromJson(item.event_json);
+    RawMessage msg;
+    if (auto lm = LoadMessageHead(conn, item.seq); lm) {
+      msg = std::move(*lm);
+    } else {
+      return Retry(dq, conn, item, lm.error());
+    }
+    if (!ev) {
+      return FailItem(dq, conn, item, msg, "dlq", ev.error(), "");
+    }
+    Status st = ApplyInTx(h, conn, *ev, msg, item);
+    if (st) {
+      M().applied(domain).Inc();
+      return Outcome::kApplied;
+    }
+    const Error& e = st.error();
+    switch (Classify(e)) {
+      case FailureClass::kTransient:
+        return Retry(dq, conn, item, e);
+      case FailureClass::kParked:
+        return Park(dq, conn, item, msg, *ev, e);
+      case FailureClass::kBusiness:
+        return FailItem(dq, conn, item, msg, "exception", e, ev->type);
+      case FailureClass::kPermanent:
+        return FailItem(dq, conn, item, msg, "dlq", e, ev->type);
+    }
+    return Outcome::kFailed;
+  }
+
+  Status ApplyInTx(Handler& h, store::Connection& conn, const Event& ev, const RawMessage& msg,
+                   const Item& item) {
+    store::Transaction tx(conn);
+    HUB_TRY_STATUS(tx.Begin());
+    HUB_TRY_STATUS(h.Apply(ev, msg, conn));
+    HUB_TRY(store::Statement * up,
+            conn.Prepare("UPDATE bus_work SET state = 'done', attempts = attempts + 1 WHERE "
+                         "domain = $1 AND event_id = $2"));
+    up->Bind(1, h.domain()).Bind(2, item.event_id);
+    HUB_TRY_STATUS(up->Run());
+    return tx.Commit();
+  }
+
+  Result<RawMessage> LoadMessageHead(store::Connection& conn, std::int64_t seq) {
+    HUB_TRY(store::Statement * q,
+            conn.Prepare("SELECT id, source, account, topic, correlation_id, traceparent, "
+                         "received_at, dedup_key FROM bus_messages WHERE seq = $1"));
+    q->Bind(1, seq);
+    HUB_TRY(bool row, q->Step());
+    if (!row) {
+      q->Reset();
+      return Fail(ErrorCode::kNotFound, fmt::format("message seq {} not found", seq));
+    }
+    RawMessage m;
+    m.seq = seq;
+    m.id = q->Text(0);
+    m.source = q->Text(1);
+    m.account = q->Text(2);
+    m.topic = q->Text(3);
+    m.correlation_id = q->Text(4);
+    m.traceparent = q->Text(5);
+    m.received_at = Instant{q->Int(6)};
+    m.dedup_key = q->Text(7);
+    q->Reset();
+    return m;
+  }
+
+  std::int64_t BackoffMicros(std::int64_t attempts) {
+    // Exponential backoff with full jitter: uniform in [0, min(max, base * 2^n)].
+    std::int64_t cap = options_.retry_base_delay_ms * 1000;
+    for (std::int64_t i = 1; i < attempts && cap < options_.retry_max_delay_ms * 1000; ++i) {
+      cap *= 2;
+    }
+    cap = std::min(cap, options_.retry_max_delay_ms * 1000);
+    std::lock_guard l(rng_mu_);
+    return std::uniform_int_distribution<std::int64_t>(0, cap)(rng_);
+  }
+
+  Outcome Retry(DomainQueue& dq, store::Connection& conn, Item& item, const Error& e) {
+    item.attempts += 1;
+    const std::string domain(dq.handler->domain());
+    if (item.attempts >= options_.retry_attempts_max) {
+      RawMessage msg;
+      if (auto lm = LoadMessageHead(conn, item.seq); lm) {
+        msg = std::move(*lm);
+      }
+      Error final_error = e;
+      final_error.message = fmt::format("gave up after {} attempts: {}", item.attempts, e.message);
+      return FailItem(dq, conn, item, msg, "dlq", final_error, "");
+    }
+    (void)AppendAttempt(conn, domain, item, e);
+    M().retries(domain).Inc();
+    item.next_at = clock_.Now().micros + BackoffMicros(item.attempts);
+    auto up = conn.Prepare(
+        "UPDATE bus_work SET attempts = $1, next_at = $2 WHERE domain = $3 "
+        "AND event_id = $4");
+    if (up) {
+      (*up)->Bind(1, item.attempts).Bind(2, item.next_at).Bind(3, domain).Bind(4, item.event_id);
+      (void)(*up)->Run();
+    }
+    return Outcome::kRetry;
+  }
+
+  Status AppendAttempt(store::Connection& conn, const std::string& domain, const Item& item,
+                       const Error& e) {
+    HUB_TRY(store::Statement * q,
+            conn.Prepare("SELECT attempt_log FROM bus_work WHERE domain = $1 AND event_id = $2"));
+    q->Bind(1, domain).Bind(2, item.event_id);
+    HUB_TRY(bool row, q->Step());
+    std::string log = row ? q->Text(0) : "[]";
+    q->Reset();
+    boost::json::array a;
+    boost::system::error_code ec;
+    auto v = boost::json::parse(log, ec);
+    if (!ec && v.is_array()) {
+      a = v.as_array();
+    }
+    a.push_back(boost::json::object{{"at", FormatRfc3339(clock_.Now())},
+                                    {"code", ErrorCodeName(e.code)},
+                                    {"error", e.message}});
+    HUB_TRY(
+        store::Statement * up,
+        conn.Prepare("UPDATE bus_work SET attempt_log = $1 WHERE domain = $2 AND event_id = $3"));
+    up->Bind(1, boost::json::serialize(a)).Bind(2, domain).Bind(3, item.event_id);
+    HUB_TRY_STATUS(up->Run());
+    return Ok();
+  }
+
+  Outcome Park(DomainQueue& dq, store::Connection& conn, Item& item, const RawMessage& msg,
+               const Event& ev, const Error& e) {
+    const std::int64_t now = clock_.Now().micros;
+    if (item.park_deadline == 0) {
+      item.park_deadline = now + options_.predecessor_wait_ms * 1000;
+    } else if (now >= item.park_deadline) {
+      Error timeout(ErrorCode::kTimeout,
+                    fmt::format("waited past the deadline for a predecessor: {}", e.message),
+                    e.field);
+      return FailItem(dq, conn, item, msg, "exception", timeout, ev.type, "predecessor_timeout");
+    }
+    auto up = conn.Prepare(
+        "UPDATE bus_work SET state = 'parked', park_deadline = $1 WHERE domain = $2 AND "
+        "event_id = $3");
+    if (up) {
+      (*up)->Bind(1, item.park_deadline).Bind(2, dq.handler->domain()).Bind(3, item.event_id);
+      (void)(*up)->Run();
+    }
+    return Outcome::kParked;
+  }
+
+  Outcome FailItem(DomainQueue& dq, store::Connection& conn, Item& item, const RawMessage& msg,
+                   std::string_view kind, const Error& e, std::string_view event_type,
+                   std::string_view reason_override = {}) {
+    const std::string domain(dq.handler->domain());
+    (void)AppendAttempt(conn, domain, item, e);
+    std::string attempts = "[]";
+    if (auto q =
+            conn.Prepare("SELECT attempt_log FROM bus_work WHERE domain = $1 AND event_id = $2");
+        q) {
+      (*q)->Bind(1, domain).Bind(2, item.event_id);
+      if (auto row = (*q)->Step(); row && *row) {
+        attempts = (*q)->Text(0);
+      }
+      (*q)->Reset();
+    }
+    const std::string reason =
+        reason_override.empty() ? std::string(ErrorCodeName(e.code)) : std::string(reason_override);
+    for (int tries = 0; tries < 50; ++tries) {
+      store::Transaction tx(conn);
+      auto ok = tx.Begin()
+                    .and_then([&] {
+                      return internal::InsertFailure(
+                          conn, clock_, kind, domain, item.seq, msg.correlation_id, item.event_id,
+                          event_type, reason, e.message, e.field, attempts, dq.handler->finance());
+                    })
+                    .and_then([&]() -> Status {
+                      HUB_TRY(store::Statement * up,
+                              conn.Prepare("UPDATE bus_work SET state = $1 WHERE domain = $2 AND "
+                                           "event_id = $3"));
+                      up->Bind(1, kind).Bind(2, domain).Bind(3, item.event_id);
+                      HUB_TRY_STATUS(up->Run());
+                      return Ok();
+                    })
+                    .and_then([&] { return tx.Commit(); });
+      if (ok) {
+        break;
+      }
+      std::this_thread::sleep_for(20ms);
+    }
+    M().failures(kind, reason).Inc();
+    obs::Warn(kind == "dlq" ? "bus.dlq.added" : "bus.exception.added", msg.correlation_id,
+              {{"domain", domain},
+               {"event_id", item.event_id},
+               {"reason", reason},
+               {"detail", e.message}});
+    return Outcome::kFailed;
+  }
+
+  void SweepParked(store::Connection& conn) {
+    const std::int64_t now = clock_.Now().micros;
+    for (auto& dq : domains_) {
+      std::vector<Item> expired;
+      {
+        std::lock_guard l(dq->mu);
+        for (auto it = dq->parked.begin(); it != dq->parked.end();) {
+          auto& v = it->second;
+          for (auto p = v.begin(); p != v.end();) {
+            if (p->park_deadline != 0 && p->park_deadline <= now) {
+              expired.push_back(std::move(*p));
+              p = v.erase(p);
+              --dq->parked_count;
+            } else {
+              ++p;
+            }
+          }
+          it = v.empty() ? dq->parked.erase(it) : std::next(it);
+        }
+      }
+      for (Item& item : expired) {
+        RawMessage msg;
+        if (auto lm = LoadMessageHead(conn, item.seq); lm) {
+          msg = std::move(*lm);
+        }
+        auto ev = EventFromJson(item.event_json);
+        Error e(ErrorCode::kTimeout,
+                "no predecessor arrived before the deadline; check that the earlier event (for "
+                "example the order) was sent, then replay",
+                "predecessor");
+        FailItem(*dq, conn, item, msg, "exception", e, ev ? ev->type : "", "predecessor_timeout");
+      }
+    }
+  }
+
+  static std::vector<std::pair<std::string, std::string>> HeadersFromJson(const std::string& s) {
+    std::vector<std::pair<std::string, std::string>> out;
+    boost::system::error_code ec;
+    auto v = boost::json::parse(s, ec);
+    if (ec || !v.is_array()) {
+      return out;
+    }
+    for (const auto& h : v.as_array()) {
+      if (h.is_array() && h.as_array().size() == 2 && h.as_array()[0].is_string() &&
+          h.as_array()[1].is_string()) {
+        out.emplace_back(std::string(h.as_array()[0].as_string()),
+                         std::string(h.as_array()[1].as_string()));
+      }
+    }
+    return out;
+  }
+
+  store::Store& store_;
+  BusOptions options_;
+  Translator translator_;
+  const Clock& clock_;
+  std::mt19937_64 rng_;
+  std::mutex rng_mu_;
+
+  std::unique_ptr<store::Connection> ingest_conn_;
+  std::int64_t next_seq_ = 1;
+  std::mutex ingest_mu_;
+  std::condition_variable ingest_cv_;
+  std::deque<Pending*> ingest_queue_;
+
+  std::mutex translate_mu_;
+  std::condition_variable translate_cv_;
+  std::atomic<std::int64_t> translate_backlog_{0};
+  std::atomic<std::int64_t> domain_sizes_{0};
+
+  std::vector<std::unique_ptr<DomainQueue>> domains_;
+  std::thread committer_, translator_thread_;
+  std::atomic<bool> stopping_{false};
+  bool started_ = false;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Bus>> Bus::Open(store::Store& store, BusOptions options,
+                                       Translator translator, const Clock& clock) {
+  auto bus = std::make_unique<BusImpl>(store, std::move(options), std::move(translator), clock);
+  HUB_TRY_STATUS(bus->Init());
+  return std::unique_ptr<Bus>(std::move(bus));
+}
+
+}  // namespace hub::bus

@@ -1,0 +1,111 @@
+// Bus tables. Frozen column names and state strings: they are on disk.
+//   bus_messages.state: new → translated | dlq
+//   bus_work.state:     pending → done | parked | dlq | exception
+//   bus_failures.state: open → resolved | replayed
+#include "bus/bus.h"
+
+namespace hub::bus {
+
+namespace {
+constexpr store::Migration kMigrations[] = {
+    {"bus", 1,
+     R"sql(
+CREATE TABLE bus_messages (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  source TEXT NOT NULL,
+  account TEXT NOT NULL,
+  topic TEXT NOT NULL,
+  dedup_key TEXT NOT NULL,
+  received_at INTEGER NOT NULL,
+  correlation_id TEXT NOT NULL,
+  traceparent TEXT NOT NULL,
+  headers TEXT NOT NULL,
+  url TEXT NOT NULL,
+  body BLOB NOT NULL,
+  state TEXT NOT NULL,
+  replay_domain TEXT,
+  UNIQUE (source, account, dedup_key)
+);
+CREATE INDEX bus_messages_state ON bus_messages (state, seq);
+CREATE INDEX bus_messages_correlation ON bus_messages (correlation_id);
+CREATE TABLE bus_work (
+  domain TEXT NOT NULL,
+  event_id TEXT NOT NULL,
+  message_seq INTEGER NOT NULL,
+  idx INTEGER NOT NULL,
+  key TEXT NOT NULL,
+  event TEXT NOT NULL,
+  state TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  next_at INTEGER NOT NULL,
+  park_deadline INTEGER NOT NULL,
+  attempt_log TEXT NOT NULL,
+  PRIMARY KEY (domain, event_id)
+);
+CREATE INDEX bus_work_open ON bus_work (state, message_seq);
+CREATE TABLE bus_failures (
+  id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  stage TEXT NOT NULL,
+  message_seq INTEGER NOT NULL,
+  event_id TEXT NOT NULL,
+  event_type TEXT NOT NULL,
+  reason_code TEXT NOT NULL,
+  message TEXT NOT NULL,
+  field TEXT NOT NULL,
+  attempts TEXT NOT NULL,
+  correlation_id TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  resolution TEXT NOT NULL,
+  finance INTEGER NOT NULL
+);
+CREATE INDEX bus_failures_open ON bus_failures (state, kind, created_at);
+CREATE TABLE bus_replays (
+  id TEXT PRIMARY KEY,
+  failure_ids TEXT NOT NULL,
+  requested_by TEXT NOT NULL,
+  approved_by TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  state TEXT NOT NULL,
+  finance INTEGER NOT NULL,
+  requested_at INTEGER NOT NULL,
+  decided_at INTEGER NOT NULL,
+  result TEXT NOT NULL
+);
+CREATE TABLE audit_log (
+  seq INTEGER PRIMARY KEY,
+  at INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  object TEXT NOT NULL,
+  before TEXT NOT NULL,
+  after TEXT NOT NULL
+);
+)sql"},
+};
+}  // namespace
+
+std::span<const store::Migration> Operations::Migrations() { return kMigrations; }
+
+FailureClass Classify(const Error& e) {
+  if (e.transient()) {
+    return FailureClass::kTransient;
+  }
+  switch (e.code) {
+    case ErrorCode::kFailedPrecondition:
+      return e.field == "predecessor" ? FailureClass::kParked : FailureClass::kBusiness;
+    case ErrorCode::kUnmapped:
+    case ErrorCode::kClosedPeriod:
+    case ErrorCode::kAmountMismatch:
+    case ErrorCode::kUnbalanced:
+    case ErrorCode::kCurrencyMismatch:
+    case ErrorCode::kConflict:
+      return FailureClass::kBusiness;
+    default:
+      return FailureClass::kPermanent;
+  }
+}
+
+}  // namespace hub::bus

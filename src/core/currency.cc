@@ -79,9 +79,9 @@ constexpr std::size_t kCodeLength = 3;
 std::span<const Currency> AllCurrencies() { return kCurrencies; }
 
 Result<Currency> Currency::FromCode(std::string_view code) {
-  const auto it = std::lower_bound(
-      kCurrencies.begin(), kCurrencies.end(), code,
-      [](const Currency& c, std::string_view key) { return c.code() < key; });
+  const auto it =
+      std::lower_bound(kCurrencies.begin(), kCurrencies.end(), code,
+                       [](const Currency& c, std::string_view key) { return c.code() < key; });
   if (code.size() != kCodeLength || it == kCurrencies.end() || it->code() != code) {
     // Quoted with escapes and bounded: the code comes from untrusted payloads.
     constexpr std::size_t kShownMax = 16;

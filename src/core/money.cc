@@ -8,10 +8,12 @@
 #include <algorithm>
 #include <array>
 #include <cstddef>
-#include <limits>
 #include <numeric>
+#include <string>
 
 #include <fmt/format.h>
+
+#include "core/assert.h"
 
 namespace hub {
 namespace {
@@ -26,6 +28,9 @@ std::string Quote(std::string_view input) {
   }
   return fmt::format("{:?}...", input.substr(0, kEchoedInputBytesMax));
 }
+
+// -Wpedantic rejects __int128 without __extension__; g++ and clang both have it.
+__extension__ typedef unsigned __int128 U128;
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
@@ -100,15 +105,14 @@ Result<Money> Money::Parse(std::string_view decimal, Currency currency) {
     }
   }
   if (pos != decimal.size()) {
-    return Fail(ParseError(decimal, fmt::format("unexpected {:?} at offset {}",
-                                                decimal.substr(pos, 1), pos)));
+    return Fail(ParseError(
+        decimal, fmt::format("unexpected {:?} at offset {}", decimal.substr(pos, 1), pos)));
   }
   const std::string_view frac = decimal.substr(frac_begin, frac_end - frac_begin);
   const std::size_t kept = std::min(frac.size(), static_cast<std::size_t>(exponent));
   if (frac.find_first_not_of('0', kept) != std::string_view::npos) {
-    return Fail(ErrorCode::kPrecision,
-                fmt::format("{} has more decimals than {} allows ({})", Quote(decimal),
-                            currency.code(), exponent));
+    return Fail(ErrorCode::kPrecision, fmt::format("{} has more decimals than {} allows ({})",
+                                                   Quote(decimal), currency.code(), exponent));
   }
   std::int64_t acc = 0;
   bool ok = true;
@@ -132,8 +136,8 @@ Result<Money> Money::Parse(std::string_view decimal, std::string_view currency_c
 
 Result<Money> Money::Add(const Money& other) const {
   if (currency_ != other.currency_) {
-    return Fail(ErrorCode::kCurrencyMismatch,
-                fmt::format("cannot add {} to {}: currencies differ", other.ToString(), ToString()));
+    return Fail(ErrorCode::kCurrencyMismatch, fmt::format("cannot add {} to {}: currencies differ",
+                                                          other.ToString(), ToString()));
   }
   std::int64_t out = 0;
   if (__builtin_add_overflow(minor_, other.minor_, &out)) {
@@ -144,9 +148,9 @@ Result<Money> Money::Add(const Money& other) const {
 
 Result<Money> Money::Sub(const Money& other) const {
   if (currency_ != other.currency_) {
-    return Fail(ErrorCode::kCurrencyMismatch,
-                fmt::format("cannot subtract {} from {}: currencies differ", other.ToString(),
-                            ToString()));
+    return Fail(
+        ErrorCode::kCurrencyMismatch,
+        fmt::format("cannot subtract {} from {}: currencies differ", other.ToString(), ToString()));
   }
   std::int64_t out = 0;
   if (__builtin_sub_overflow(minor_, other.minor_, &out)) {
@@ -173,9 +177,8 @@ Result<Money> Money::Negate() const {
 
 std::string Money::ToDecimal() const {
   // Magnitude as unsigned so that INT64_MIN prints without overflow.
-  const std::uint64_t magnitude =
-      minor_ < 0 ? std::uint64_t{0} - static_cast<std::uint64_t>(minor_)
-                 : static_cast<std::uint64_t>(minor_);
+  const std::uint64_t magnitude = minor_ < 0 ? std::uint64_t{0} - static_cast<std::uint64_t>(minor_)
+                                             : static_cast<std::uint64_t>(minor_);
   const int exponent = currency_.exponent();
   const char* sign = minor_ < 0 ? "-" : "";
   if (exponent == 0) {
@@ -198,7 +201,6 @@ std::string Money::ToString() const {
 // leftover is below the count of non-zero remainders, so a zero weight never
 // receives a unit.
 Result<std::vector<Money>> Money::Allocate(std::span<const std::int64_t> weights) const {
-  using U128 = unsigned __int128;
   if (weights.empty()) {
     return Fail(ErrorCode::kInvalidArgument, "cannot allocate across an empty list of weights");
   }
@@ -213,9 +215,8 @@ Result<std::vector<Money>> Money::Allocate(std::span<const std::int64_t> weights
   if (sum == 0) {
     return Fail(ErrorCode::kInvalidArgument, "allocation weights sum to zero");
   }
-  const std::uint64_t magnitude =
-      minor_ < 0 ? std::uint64_t{0} - static_cast<std::uint64_t>(minor_)
-                 : static_cast<std::uint64_t>(minor_);
+  const std::uint64_t magnitude = minor_ < 0 ? std::uint64_t{0} - static_cast<std::uint64_t>(minor_)
+                                             : static_cast<std::uint64_t>(minor_);
   std::vector<std::uint64_t> parts(weights.size());
   std::vector<U128> remainders(weights.size());
   std::uint64_t allocated = 0;
@@ -229,9 +230,8 @@ Result<std::vector<Money>> Money::Allocate(std::span<const std::int64_t> weights
   HUB_ASSERT(leftover < weights.size());
   std::vector<std::size_t> order(weights.size());
   std::iota(order.begin(), order.end(), std::size_t{0});
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    return remainders[a] > remainders[b];
-  });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return remainders[a] > remainders[b]; });
   for (std::size_t k = 0; leftover > 0; ++k, --leftover) {
     HUB_ASSERT(remainders[order[k]] != 0);
     ++parts[order[k]];

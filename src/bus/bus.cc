@@ -425,8 +425,11 @@ class BusImpl final : public Bus {
         continue;  // stays 'new'; retried on the next pass
       }
       if (!events) {
-        HUB_TRY_STATUS(RecordFailure(conn, "dlq", "translate", m, "", "", events.error(), "[]",
-                                     TopicIsFinance(m)));
+        // An amount mismatch or unmapped code is a business exception for
+        // finance; anything else the connector cannot read is quarantined.
+        const bool business = Classify(events.error()) == FailureClass::kBusiness;
+        HUB_TRY_STATUS(RecordFailure(conn, business ? "exception" : "dlq", "translate", m, "", "",
+                                     events.error(), "[]", TopicIsFinance(m)));
         HUB_TRY_STATUS(SetMessageState(conn, m.seq, "dlq"));
         continue;
       }

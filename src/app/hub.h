@@ -1,0 +1,64 @@
+// Hub: one running RetailHub in this process — store, bus, connectors,
+// domain handlers and the HTTP server — wired from a Config. `serve`, `demo`
+// and the integration tests all start the hub through this class so that
+// they exercise the same path. Thread-safety: Start/Stop from one thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "api/http_server.h"
+#include "api/router.h"
+#include "app/config.h"
+#include "bus/bus.h"
+#include "connectors/connector.h"
+#include "core/time.h"
+#include "store/store.h"
+
+namespace hub::app {
+
+class Hub {
+ public:
+  // Opens (and migrates) the store under config.store.data_dir.
+  static Result<std::unique_ptr<Hub>> Open(const Config& config, const Clock& clock);
+  ~Hub();
+
+  // Starts the bus workers and the HTTP listener.
+  Status Start();
+  // Graceful: HTTP drains in-flight requests, then the bus finishes the
+  // events in hand.
+  void Stop();
+  // Blocks until SIGINT/SIGTERM (or Stop()) and then stops everything.
+  void RunUntilSignal();
+
+  std::uint16_t port() const;
+  bus::Bus& bus() { return *bus_; }
+  store::Store& store() { return *store_; }
+  const api::Router& router() const { return router_; }
+  const ConnectorRegistry& connectors() const { return connectors_; }
+
+  // The secrets in force for a source account now (current, and the previous
+  // one while its grace period lasts).
+  Result<Secrets> SecretsFor(std::string_view source, std::string_view account) const;
+
+ private:
+  Hub(const Config& config, const Clock& clock);
+  Status Init();
+  void AddRoutes();
+  api::HttpResponse HandleWebhook(api::HttpRequest& req);
+
+  Config config_;
+  const Clock& clock_;
+  std::unique_ptr<store::Store> store_;
+  ConnectorRegistry connectors_;
+  std::unique_ptr<bus::Bus> bus_;
+  api::Router router_;
+  std::unique_ptr<api::HttpServer> server_;
+  bool started_ = false;
+};
+
+// Splits "host:port"; kInvalidArgument naming the value.
+Result<std::pair<std::string, std::uint16_t>> ParseListen(std::string_view listen);
+
+}  // namespace hub::app

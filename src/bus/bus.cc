@@ -122,12 +122,8 @@ class BusImpl final : public Bus {
     HUB_TRY_STATUS(store_.Migrate(Operations::Migrations()));
     HUB_TRY(ingest_conn_, store_.Connect());
     HUB_TRY(store::Statement * q,
-            ingest_conn_->Prepare("SELECT COALESCE(MAX(seq), 0) FROM bus_messages"));
+            ingest_conn_->Prepare("SELECT COUNT(*) FROM bus_messages WHERE state = 'new'"));
     HUB_TRY(bool row, q->Step());
-    next_seq_ = row ? q->Int(0) + 1 : 1;
-    q->Reset();
-    HUB_TRY(q, ingest_conn_->Prepare("SELECT COUNT(*) FROM bus_messages WHERE state = 'new'"));
-    HUB_TRY(row, q->Step());
     translate_backlog_ = row ? q->Int(0) : 0;
     q->Reset();
     return Ok();
@@ -285,11 +281,20 @@ class BusImpl final : public Bus {
   void WriteBatch(const std::vector<Pending*>& batch) {
     std::vector<Result<IngestResult>> results;
     results.reserve(batch.size());
-    std::int64_t seq = next_seq_;
+    std::int64_t seq = 0;
     std::int64_t fresh = 0;
     auto run = [&]() -> Status {
+      results.clear();
+      fresh = 0;
       store::Transaction tx(*ingest_conn_);
       HUB_TRY_STATUS(tx.Begin());
+      // Read the next position under the write lock: `retailhub ingest` may
+      // append to the same log from another process.
+      HUB_TRY(store::Statement * mx,
+              ingest_conn_->Prepare("SELECT COALESCE(MAX(seq), 0) FROM bus_messages"));
+      HUB_TRY(bool has, mx->Step());
+      seq = has ? mx->Int(0) + 1 : 1;
+      mx->Reset();
       for (Pending* p : batch) {
         RawMessage& m = p->message;
         HUB_TRY(store::Statement * ins,
@@ -339,7 +344,6 @@ class BusImpl final : public Bus {
       }
       return;
     }
-    next_seq_ = seq;
     translate_backlog_ += fresh;
     M().translate_backlog.Set(translate_backlog_.load());
     M().group_size.ObserveMicros(static_cast<std::int64_t>(batch.size()) * 50);
@@ -533,12 +537,10 @@ class BusImpl final : public Bus {
       }
       Item it{q->Text(1), q->Int(2), q->Int(3), q->Text(4),
               q->Text(5), q->Int(7), q->Int(8), q->Int(9)};
-      if (q->Text(6) == "parked") {
-        dq->parked[it.key].push_back(std::move(it));
-        ++dq->parked_count;
-      } else {
-        Enqueue(*dq, std::move(it));
-      }
+      // Parked events get another chance at start: the predecessor they
+      // wait for may have been applied just before a crash, after which the
+      // in-memory unpark was lost. If it is still missing they park again.
+      Enqueue(*dq, std::move(it));
     }
     q->Reset();
     return Ok();
@@ -916,7 +918,6 @@ class BusImpl final : public Bus {
   std::mutex rng_mu_;
 
   std::unique_ptr<store::Connection> ingest_conn_;
-  std::int64_t next_seq_ = 1;
   std::mutex ingest_mu_;
   std::condition_variable ingest_cv_;
   std::deque<Pending*> ingest_queue_;

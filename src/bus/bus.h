@@ -171,6 +171,11 @@ class Operations {
                                const std::string& reason);
   Result<std::vector<ReplayRequest>> ListReplays(const std::string& state);
 
+  // Stores one message in the inbox outside a running bus (files, the CLI):
+  // same table, same dedup key rule; a running hub translates it within a
+  // second.
+  Result<IngestResult> Append(RawMessage message);
+
   // Appends to the audit log (append-only).
   Status Audit(const std::string& actor, const std::string& action, const std::string& object,
                const std::string& before, const std::string& after);

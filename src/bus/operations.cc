@@ -363,6 +363,50 @@ Result<std::vector<ReplayRequest>> Operations::ListReplays(const std::string& st
   return out;
 }
 
+Result<IngestResult> Operations::Append(RawMessage m) {
+  boost::json::array headers;
+  for (const auto& [k, v] : m.headers) {
+    headers.push_back(boost::json::array{boost::json::string(k), boost::json::string(v)});
+  }
+  store::Transaction tx(conn_);
+  HUB_TRY_STATUS(tx.Begin());
+  HUB_TRY(store::Statement * sel,
+          conn_.Prepare("SELECT id, seq FROM bus_messages WHERE source = $1 AND account = $2 AND "
+                        "dedup_key = $3"));
+  sel->Bind(1, m.source).Bind(2, m.account).Bind(3, m.dedup_key);
+  HUB_TRY(bool dup, sel->Step());
+  if (dup) {
+    IngestResult r{sel->Text(0), sel->Int(1), true};
+    sel->Reset();
+    return r;
+  }
+  sel->Reset();
+  HUB_TRY(store::Statement * mx, conn_.Prepare("SELECT COALESCE(MAX(seq), 0) FROM bus_messages"));
+  HUB_TRY(bool has, mx->Step());
+  const std::int64_t seq = has ? mx->Int(0) + 1 : 1;
+  mx->Reset();
+  const std::string id = m.id.empty() ? NewId("msg") : m.id;
+  HUB_TRY(store::Statement * ins,
+          conn_.Prepare("INSERT INTO bus_messages (seq, id, source, account, topic, dedup_key, "
+                        "received_at, correlation_id, traceparent, headers, url, body, state) "
+                        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'new')"));
+  ins->Bind(1, seq)
+      .Bind(2, id)
+      .Bind(3, m.source)
+      .Bind(4, m.account)
+      .Bind(5, m.topic)
+      .Bind(6, m.dedup_key)
+      .Bind(7, m.received_at.micros)
+      .Bind(8, m.correlation_id.empty() ? NewId("cor") : m.correlation_id)
+      .Bind(9, m.traceparent)
+      .Bind(10, boost::json::serialize(headers))
+      .Bind(11, m.url)
+      .BindBlob(12, m.body);
+  HUB_TRY_STATUS(ins->Run());
+  HUB_TRY_STATUS(tx.Commit());
+  return IngestResult{id, seq, false};
+}
+
 Status Operations::Audit(const std::string& actor, const std::string& action,
                          const std::string& object, const std::string& before,
                          const std::string& after) {

@@ -90,42 +90,64 @@ TEST(CrashTest, EveryAcknowledgedMessageAppliedExactlyOnceInKeyOrder) {
 
   testing::ChildServer server;
   ASSERT_TRUE(server.Start(Bin(), args)) << "retailhub serve did not start";
+  std::atomic<std::uint16_t> port{server.port()};
+  std::atomic<std::size_t> acked{0}, duplicates{0}, resent{0}, sent_total{0};
+  std::atomic<bool> failed{false};
+  // Four senders, each owning a quarter of the keys (so each key's send
+  // order is the shuffled order above), run while the server is killed
+  // under them; unacknowledged deliveries are sent again, like Shopify does.
+  constexpr int kSenders = 4;
+  std::vector<std::thread> senders;
+  for (int t = 0; t < kSenders; ++t) {
+    senders.emplace_back([&, t] {
+      for (const auto& [rank, m] : ranked) {
+        if (std::hash<std::string>{}(m.key) % kSenders != static_cast<std::size_t>(t)) {
+          continue;
+        }
+        const std::vector<std::pair<std::string, std::string>> headers = {
+            {"Content-Type", "application/json"},
+            {"X-Test-Id", m.id},
+            {"X-Test-Signature", HexEncode(HmacSha256(kSecret, m.body))}};
+        for (int attempt = 0;; ++attempt) {
+          if (attempt > 400) {
+            failed = true;
+            return;
+          }
+          auto r = api::HttpCall("127.0.0.1", port.load(), "POST", "/v1/webhooks/test/crash",
+                                 m.body, headers, 5000);
+          if (r && (r->status == 202 || r->status == 200)) {
+            ++acked;
+            duplicates += r->status == 200 ? 1 : 0;
+            break;
+          }
+          if (r && r->status != 503) {
+            failed = true;  // anything but "retry later" is a bug here
+            return;
+          }
+          ++resent;
+          std::this_thread::sleep_for(std::chrono::milliseconds(25));
+        }
+        ++sent_total;
+      }
+    });
+  }
   std::mt19937 kill_rng(7);
-  std::vector<std::size_t> kill_at;
-  for (int i = 0; i < kKills; ++i) {
-    kill_at.push_back(kill_rng() % ranked.size());
+  for (int k = 0; k < kKills; ++k) {
+    // Kill at a random point while deliveries and processing are in flight.
+    const std::size_t target = (k + 1) * ranked.size() / (kKills + 2) + kill_rng() % 200;
+    while (sent_total.load() < target && !failed) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(kill_rng() % 40));
+    server.Kill9();
+    ASSERT_TRUE(server.Start(Bin(), args)) << "restart " << k << " failed";
+    port = server.port();
   }
-  std::sort(kill_at.begin(), kill_at.end());
+  for (auto& s : senders) {
+    s.join();
+  }
+  ASSERT_FALSE(failed) << "a delivery got an unexpected answer or was never acknowledged";
 
-  std::size_t acked = 0, duplicates = 0, resent = 0;
-  std::size_t next_kill = 0;
-  for (std::size_t i = 0; i < ranked.size(); ++i) {
-    if (next_kill < kill_at.size() && i == kill_at[next_kill]) {
-      server.Kill9();
-      ASSERT_TRUE(server.Start(Bin(), args)) << "restart " << next_kill << " failed";
-      ++next_kill;
-    }
-    const Msg& m = ranked[i].second;
-    const std::vector<std::pair<std::string, std::string>> headers = {
-        {"Content-Type", "application/json"},
-        {"X-Test-Id", m.id},
-        {"X-Test-Signature", HexEncode(HmacSha256(kSecret, m.body))}};
-    for (int attempt = 0;; ++attempt) {
-      ASSERT_LT(attempt, 50) << "message " << m.id << " never acknowledged";
-      auto r = api::HttpCall("127.0.0.1", server.port(), "POST", "/v1/webhooks/test/crash", m.body,
-                             headers, 5000);
-      if (r && (r->status == 202 || r->status == 200)) {
-        ++acked;
-        duplicates += r->status == 200 ? 1 : 0;
-        break;
-      }
-      ++resent;
-      if (r && r->status != 503) {
-        FAIL() << "unexpected status " << r->status << ": " << r->body;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-  }
   // Wait until everything is applied: nothing runnable and nothing parked.
   bool idle = false;
   for (int i = 0; i < 600 && !idle; ++i) {
@@ -167,9 +189,9 @@ TEST(CrashTest, EveryAcknowledgedMessageAppliedExactlyOnceInKeyOrder) {
   for (const auto& [key, ns] : applied) {
     EXPECT_EQ(ns, want) << "key " << key << " was not applied exactly once, in order";
   }
-  EXPECT_EQ(acked, ranked.size());
-  std::cout << "crash test: " << ranked.size() << " deliveries, " << duplicates
-            << " answered as duplicates, " << resent << " resent after kills, " << kKills
+  EXPECT_EQ(acked.load(), ranked.size());
+  std::cout << "crash test: " << ranked.size() << " deliveries, " << duplicates.load()
+            << " answered as duplicates, " << resent.load() << " resent after kills, " << kKills
             << " kill -9 restarts\n";
 }
 

@@ -1,0 +1,685 @@
+// HttpServer on Boost.Beast: an accept loop on the server strand, one Session
+// per connection on its own strand (read head -> check limits -> maybe
+// "100 Continue" -> read body -> handler -> write -> next request or close).
+// Errors the server answers itself (400/413/431/500) are problem+json and
+// end the connection with a lingering close, so the client reads the answer
+// instead of a reset. Stop() drains: see the state notes on Impl.
+#include "api/http_server.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/json.hpp>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <exception>
+#include <limits>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+namespace hub::api {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using Strand = net::strand<net::io_context::executor_type>;
+
+// After an error answer, how long and how much we keep reading (and
+// discarding) what the client still sends, so that closing does not reset
+// the connection before the client has read the answer.
+constexpr int kLingerMs = 1000;
+constexpr size_t kLingerBytesMax = 4 * 1024 * 1024;
+constexpr size_t kLingerChunkBytes = 16 * 1024;
+// Pause before accepting again after an accept error (EMFILE would spin).
+constexpr int kAcceptRetryDelayMs = 50;
+// An incoming X-Request-Id longer than this, or with other characters than
+// [A-Za-z0-9._:-], is replaced: it ends up in logs and JSON.
+constexpr size_t kRequestIdBytesMax = 128;
+
+bool IsSaneRequestId(std::string_view id) {
+  if (id.empty() || id.size() > kRequestIdBytesMax) {
+    return false;
+  }
+  for (const char c : id) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '_' || c == '.' || c == ':';
+    if (!ok) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// 128 random bits as 32 hex digits. Not a secret, only unique.
+std::string NewRequestId() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  return fmt::format("{:016x}{:016x}", rng(), rng());
+}
+
+// Problem bodies are built without a request id (handlers do not know it);
+// fill it in here so every problem the client sees carries it.
+void FillProblemRequestId(HttpResponse& response, const std::string& request_id) {
+  if (response.content_type.rfind(kProblemContentType, 0) != 0) {
+    return;
+  }
+  boost::system::error_code ec;
+  boost::json::value parsed = boost::json::parse(response.body, ec);
+  if (ec || !parsed.is_object()) {
+    return;
+  }
+  boost::json::object& object = parsed.as_object();
+  const boost::json::value* existing = object.if_contains("request_id");
+  if (existing != nullptr && existing->is_string() && !existing->as_string().empty()) {
+    return;
+  }
+  object["request_id"] = request_id;
+  response.body = boost::json::serialize(parsed);
+}
+
+// RFC 9110 token characters for a field name.
+bool IsTokenChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+         std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+
+// A handler-supplied header that would split the response (CR, LF, NUL) or
+// is not a token is a handler bug; writing it would allow header injection.
+bool IsWritableHeader(std::string_view name, std::string_view value) {
+  if (name.empty() || !std::all_of(name.begin(), name.end(), IsTokenChar)) {
+    return false;
+  }
+  return value.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+}
+
+bool IsFramingHeader(std::string_view name) {
+  return EqualsIgnoreCase(name, "Content-Length") || EqualsIgnoreCase(name, "Transfer-Encoding") ||
+         EqualsIgnoreCase(name, "Connection") || EqualsIgnoreCase(name, "X-Request-Id");
+}
+
+void LogHandlerException(const HttpRequest& request, std::string_view what) {
+  boost::json::object line;
+  line["event"] = "http.handler_exception";
+  line["request_id"] = request.request_id;
+  line["method"] = request.method;
+  line["path"] = request.path;
+  line["what"] = what;
+  std::fprintf(stderr, "%s\n", boost::json::serialize(line).c_str());
+}
+
+std::string EndpointText(const tcp::socket& socket) {
+  boost::system::error_code ec;
+  const tcp::endpoint endpoint = socket.remote_endpoint(ec);
+  if (ec) {
+    return {};
+  }
+  if (endpoint.address().is_v6()) {
+    return fmt::format("[{}]:{}", endpoint.address().to_string(), endpoint.port());
+  }
+  return fmt::format("{}:{}", endpoint.address().to_string(), endpoint.port());
+}
+
+}  // namespace
+
+class Session;
+
+// Shutdown protocol. `stopping` is set first, then, on the server strand,
+// the acceptor closes and every registered session is told OnStop(): an idle
+// keep-alive session closes, a busy one finishes its request with
+// "Connection: close". When the registry empties the drain timer is
+// cancelled; if it fires first, the remaining sockets are closed. The I/O
+// threads return from run() once no work is left, and Wait() joins them.
+struct ServerState {
+  ServerState(HttpServerOptions opts, const Router& r)
+      : options(std::move(opts)),
+        router(r),
+        ioc(std::max(1, options.threads)),
+        strand(net::make_strand(ioc)),
+        acceptor(strand),
+        drain_timer(strand),
+        accept_retry_timer(strand) {}
+
+  void DoAccept();
+  void OnAccept(boost::system::error_code ec, tcp::socket socket);
+  void BeginStop();
+  void OnDrainTimeout(boost::system::error_code ec);
+  void ForEachSession(void (Session::*method)());
+  void Deregister(Session* session);
+
+  const HttpServerOptions options;
+  const Router& router;
+  net::io_context ioc;
+  Strand strand;
+  // Owned by `strand`:
+  tcp::acceptor acceptor;
+  net::steady_timer drain_timer;
+  net::steady_timer accept_retry_timer;
+  bool stop_begun = false;
+
+  // StopOnSignals() registers from the caller's thread (so a signal raised
+  // right after it returns is already caught) while BeginStop cancels on the
+  // strand; the mutex orders the two.
+  std::mutex signals_mu;
+  std::optional<net::signal_set> signals;  // guarded by signals_mu
+
+  std::atomic<uint16_t> bound_port{0};
+  std::atomic<bool> stopping{false};
+
+  std::mutex sessions_mu;
+  std::unordered_map<Session*, std::weak_ptr<Session>> sessions;  // guarded by sessions_mu
+
+  // Start() holds it while it spawns threads; Wait() while it joins them.
+  // Stop() never takes it, so a signal thread can stop a server whose main
+  // thread sits in Wait().
+  std::mutex threads_mu;
+  std::vector<std::thread> threads;
+  std::atomic<bool> started{false};
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, ServerState& server)
+      : server_(server), remote_(EndpointText(socket)), stream_(std::move(socket)) {}
+
+  ~Session() { server_.Deregister(this); }
+
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  void Start() {
+    net::dispatch(stream_.get_executor(),
+                  beast::bind_front_handler(&Session::DoReadRequest, shared_from_this()));
+  }
+
+  // Posted onto this session's strand by BeginStop.
+  void OnStop() {
+    if (phase_ == Phase::kIdle && buffer_.size() == 0) {
+      Close();
+    }
+  }
+
+  // Posted onto this session's strand when the drain timeout fires.
+  void ForceClose() { Close(); }
+
+  net::any_io_executor executor() { return stream_.get_executor(); }
+
+ private:
+  enum class Phase { kIdle, kReading, kHandling, kWriting, kLingering, kClosed };
+
+  void DoReadRequest() {
+    if (server_.stopping.load()) {
+      Close();
+      return;
+    }
+    const HttpServerOptions& options = server_.options;
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(
+        std::min<size_t>(options.header_bytes_max, std::numeric_limits<std::uint32_t>::max())));
+    parser_->body_limit(options.body_bytes_max);
+    request_ = HttpRequest{};
+    request_.remote = remote_;
+    phase_ = buffer_.size() == 0 ? Phase::kIdle : Phase::kReading;
+    stream_.expires_after(std::chrono::milliseconds(options.request_timeout_ms));
+    http::async_read_header(stream_, buffer_, *parser_,
+                            beast::bind_front_handler(&Session::OnReadHeader, shared_from_this()));
+  }
+
+  void OnReadHeader(beast::error_code ec, size_t /*bytes*/) {
+    phase_ = Phase::kReading;
+    started_ = std::chrono::steady_clock::now();
+    FillRequestHead();
+    if (ec) {
+      OnReadError(ec);
+      return;
+    }
+    if (request_.target.empty() || request_.target.front() != '/') {
+      RespondError(400, "the request target must be an absolute path", "malformed_request");
+      return;
+    }
+    const auto content_length = parser_->content_length();
+    if (content_length && *content_length > server_.options.body_bytes_max) {
+      RespondError(413, "the body is larger than the server accepts", "body_too_large");
+      return;
+    }
+    if (parser_->is_done()) {
+      Handle();
+      return;
+    }
+    // The body gets its own deadline: the first one also covered keep-alive idling.
+    stream_.expires_after(std::chrono::milliseconds(server_.options.request_timeout_ms));
+    const auto expect = parser_->get()[http::field::expect];
+    if (EqualsIgnoreCase(expect, "100-continue")) {
+      continue_.emplace(http::status::continue_, parser_->get().version());
+      http::async_write(stream_, *continue_,
+                        beast::bind_front_handler(&Session::OnWriteContinue, shared_from_this()));
+      return;
+    }
+    ReadBody();
+  }
+
+  void OnWriteContinue(beast::error_code ec, size_t /*bytes*/) {
+    if (ec) {
+      Close();
+      return;
+    }
+    ReadBody();
+  }
+
+  void ReadBody() {
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&Session::OnReadBody, shared_from_this()));
+  }
+
+  void OnReadBody(beast::error_code ec, size_t /*bytes*/) {
+    if (ec) {
+      OnReadError(ec);
+      return;
+    }
+    request_.body = std::move(parser_->get().body());
+    Handle();
+  }
+
+  // Classifies a read failure: a limit or a malformed message gets an
+  // answer; a vanished or silent peer is simply closed.
+  void OnReadError(beast::error_code ec) {
+    if (ec == http::error::header_limit) {
+      RespondError(431, "the request head is larger than the server accepts", "header_too_large");
+    } else if (ec == http::error::body_limit) {
+      RespondError(413, "the body is larger than the server accepts", "body_too_large");
+    } else if (ec == http::error::end_of_stream || ec == http::error::partial_message) {
+      Close();
+    } else if (ec.category() == http::make_error_code(http::error::bad_target).category()) {
+      RespondError(400, "the request is not valid HTTP/1.1: " + ec.message(), "malformed_request");
+    } else {
+      Close();  // timeout, reset, or our own close during shutdown
+    }
+  }
+
+  // Copies what the parser has seen (all of it, or the head so far after an
+  // error) into request_, and settles the request id.
+  void FillRequestHead() {
+    const auto& message = parser_->get();
+    request_.method = std::string(message.method_string());
+    request_.target = std::string(message.target());
+    for (const auto& field : message) {
+      request_.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    }
+    const size_t question = request_.target.find('?');
+    request_.path = request_.target.substr(0, question);
+    const std::optional<std::string> incoming = request_.Header("X-Request-Id");
+    request_.request_id = incoming && IsSaneRequestId(*incoming) ? *incoming : NewRequestId();
+  }
+
+  void Handle() {
+    phase_ = Phase::kHandling;
+    HttpResponse response;
+    const size_t question = request_.target.find('?');
+    auto query = ParseQuery(question == std::string::npos
+                                ? std::string_view()
+                                : std::string_view(request_.target).substr(question + 1));
+    if (!query) {
+      response = Problem(400, "Bad Request", "the query string holds a malformed percent-escape",
+                         {}, "bad_query_encoding");
+    } else {
+      request_.query = std::move(*query);
+      response = CallHandler();
+    }
+    const bool keep_alive = parser_->get().keep_alive() && !server_.stopping.load();
+    Write(std::move(response), keep_alive, /*linger=*/false);
+  }
+
+  HttpResponse CallHandler() {
+    try {
+      HttpResponse response = server_.router.Dispatch(request_);
+      if (response.status < 200 || response.status > 599) {
+        LogHandlerException(request_, fmt::format("invalid status {}", response.status));
+        return InternalError();
+      }
+      const bool headers_ok =
+          IsWritableHeader("Content-Type", response.content_type) &&
+          std::all_of(response.headers.begin(), response.headers.end(), [](const auto& header) {
+            return IsWritableHeader(header.first, header.second);
+          });
+      if (!headers_ok) {
+        LogHandlerException(request_, "a response header holds CR, LF, NUL or a bad name");
+        return InternalError();
+      }
+      return response;
+    } catch (const std::exception& e) {
+      LogHandlerException(request_, e.what());
+    } catch (...) {
+      LogHandlerException(request_, "non-standard exception");
+    }
+    return InternalError();
+  }
+
+  static HttpResponse InternalError() {
+    return Problem(500, "Internal Server Error",
+                   "the request failed inside the server; quote the request_id", {}, "internal");
+  }
+
+  void RespondError(int status, std::string detail, std::string_view type_suffix) {
+    Write(Problem(status, StatusReason(status), detail, {}, type_suffix), /*keep_alive=*/false,
+          /*linger=*/true);
+  }
+
+  void Write(HttpResponse response, bool keep_alive, bool linger) {
+    FillProblemRequestId(response, request_.request_id);
+    const unsigned version = parser_->get().version() == 10 ? 10 : 11;
+    response_ = {};
+    response_.version(version);
+    response_.result(static_cast<unsigned>(response.status));
+    if (!response.content_type.empty()) {
+      response_.set(http::field::content_type, response.content_type);
+    }
+    response_.set("X-Request-Id", request_.request_id);
+    for (const auto& [name, value] : response.headers) {
+      const bool shadowed =
+          !response.content_type.empty() && EqualsIgnoreCase(name, "Content-Type");
+      if (!IsFramingHeader(name) && !shadowed) {
+        response_.insert(name, value);
+      }
+    }
+    const bool bodiless = response.status == 204 || response.status == 304;
+    response_.body() = bodiless ? std::string() : std::move(response.body);
+    response_.keep_alive(keep_alive);
+    if (!bodiless) {
+      response_.prepare_payload();  // 204 and 304 must not carry Content-Length
+    }
+    response.body.clear();
+    completed_ = std::move(response);
+    linger_ = linger || !keep_alive;
+    phase_ = Phase::kWriting;
+    stream_.expires_after(std::chrono::milliseconds(server_.options.request_timeout_ms));
+    http::async_write(stream_, response_,
+                      beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
+  }
+
+  void OnWrite(beast::error_code ec, size_t /*bytes*/) {
+    completed_.body = std::move(response_.body());
+    if (server_.options.on_complete) {
+      const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
+          std::chrono::steady_clock::now() - started_);
+      try {
+        server_.options.on_complete(request_, completed_, static_cast<int64_t>(micros.count()));
+      } catch (const std::exception& e) {
+        // An escaping exception would end the I/O thread and the process.
+        LogHandlerException(request_, fmt::format("on_complete threw: {}", e.what()));
+      }
+    }
+    if (ec) {
+      Close();
+    } else if (linger_) {
+      Linger();
+    } else {
+      DoReadRequest();
+    }
+  }
+
+  // Half-closes and discards the rest of the input until the client closes,
+  // kLingerMs pass or kLingerBytesMax were read.
+  void Linger() {
+    phase_ = Phase::kLingering;
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    buffer_.clear();
+    linger_buffer_.resize(kLingerChunkBytes);
+    lingered_bytes_ = 0;
+    stream_.expires_after(std::chrono::milliseconds(kLingerMs));
+    ReadLinger();
+  }
+
+  void ReadLinger() {
+    stream_.async_read_some(net::buffer(linger_buffer_),
+                            beast::bind_front_handler(&Session::OnLinger, shared_from_this()));
+  }
+
+  void OnLinger(beast::error_code ec, size_t bytes) {
+    lingered_bytes_ += bytes;
+    if (ec || lingered_bytes_ > kLingerBytesMax) {
+      Close();
+      return;
+    }
+    ReadLinger();
+  }
+
+  void Close() {
+    if (phase_ == Phase::kClosed) {
+      return;
+    }
+    phase_ = Phase::kClosed;
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.socket().close(ignored);
+  }
+
+  ServerState& server_;
+  const std::string remote_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<http::response<http::empty_body>> continue_;
+  http::response<http::string_body> response_;
+  HttpRequest request_;
+  HttpResponse completed_;  // what was written, for on_complete
+  Phase phase_ = Phase::kIdle;
+  bool linger_ = false;
+  std::vector<char> linger_buffer_;
+  size_t lingered_bytes_ = 0;
+  std::chrono::steady_clock::time_point started_;
+};
+
+void ServerState::DoAccept() {
+  acceptor.async_accept(net::make_strand(ioc),
+                        [this](boost::system::error_code ec, tcp::socket socket) {
+                          OnAccept(ec, std::move(socket));
+                        });
+}
+
+void ServerState::OnAccept(boost::system::error_code ec, tcp::socket socket) {
+  if (stop_begun || ec == net::error::operation_aborted) {
+    return;
+  }
+  if (ec) {
+    accept_retry_timer.expires_after(std::chrono::milliseconds(kAcceptRetryDelayMs));
+    accept_retry_timer.async_wait([this](boost::system::error_code wait_ec) {
+      if (!wait_ec && !stop_begun) {
+        DoAccept();
+      }
+    });
+    return;
+  }
+  std::shared_ptr<Session> session;
+  {
+    std::lock_guard<std::mutex> lock(sessions_mu);
+    if (sessions.size() < options.connections_max) {
+      session = std::make_shared<Session>(std::move(socket), *this);
+      sessions.emplace(session.get(), session);
+    }
+  }
+  if (session) {
+    session->Start();
+  }  // else `socket` closes as it goes out of scope
+  DoAccept();
+}
+
+void ServerState::ForEachSession(void (Session::*method)()) {
+  std::vector<std::shared_ptr<Session>> live;
+  {
+    std::lock_guard<std::mutex> lock(sessions_mu);
+    for (const auto& [raw, weak] : sessions) {
+      if (auto session = weak.lock()) {
+        live.push_back(std::move(session));
+      }
+    }
+  }
+  for (auto& session : live) {
+    net::post(session->executor(), [session, method] { ((*session).*method)(); });
+  }
+}
+
+void ServerState::BeginStop() {
+  if (stop_begun) {
+    return;
+  }
+  stop_begun = true;
+  stopping.store(true);
+  boost::system::error_code ignored;
+  acceptor.close(ignored);
+  accept_retry_timer.cancel();
+  {
+    std::lock_guard<std::mutex> lock(signals_mu);
+    if (signals) {
+      signals->cancel(ignored);
+    }
+  }
+  if (options.on_draining) {
+    options.on_draining();
+  }
+  bool any = false;
+  {
+    std::lock_guard<std::mutex> lock(sessions_mu);
+    any = !sessions.empty();
+  }
+  ForEachSession(&Session::OnStop);
+  if (any) {
+    drain_timer.expires_after(std::chrono::milliseconds(options.drain_timeout_ms));
+    drain_timer.async_wait([this](boost::system::error_code ec) { OnDrainTimeout(ec); });
+  }
+}
+
+void ServerState::OnDrainTimeout(boost::system::error_code ec) {
+  if (ec) {
+    return;  // cancelled: every session finished in time
+  }
+  ForEachSession(&Session::ForceClose);
+}
+
+void ServerState::Deregister(Session* session) {
+  bool drained = false;
+  {
+    std::lock_guard<std::mutex> lock(sessions_mu);
+    sessions.erase(session);
+    drained = sessions.empty();
+  }
+  if (drained && stopping.load()) {
+    net::post(strand, [this] { drain_timer.cancel(); });
+  }
+}
+
+// The pimpl is the state itself; a separate name lets Session (not a member
+// of HttpServer) use it.
+struct HttpServer::Impl : ServerState {
+  using ServerState::ServerState;
+};
+
+HttpServer::HttpServer(HttpServerOptions options, const Router& router)
+    : impl_(std::make_unique<Impl>(std::move(options), router)) {}
+
+HttpServer::~HttpServer() { Stop(); }
+
+hub::Status HttpServer::Start() {
+  Impl& s = *impl_;
+  std::lock_guard<std::mutex> lock(s.threads_mu);
+  if (s.started.load()) {
+    return hub::Fail(ErrorCode::kFailedPrecondition, "the server was already started");
+  }
+  const HttpServerOptions& o = s.options;
+  if (!o.tls_cert_file.empty() || !o.tls_key_file.empty()) {
+    return hub::Fail(ErrorCode::kInvalidArgument, "TLS is not implemented; terminate TLS in front",
+                     "tls_cert_file");
+  }
+  if (o.threads < 1 || o.request_timeout_ms < 1 || o.drain_timeout_ms < 0 ||
+      o.header_bytes_max == 0 || o.connections_max == 0) {
+    return hub::Fail(ErrorCode::kInvalidArgument,
+                     "threads, request_timeout_ms, header_bytes_max and connections_max must be "
+                     "positive");
+  }
+  boost::system::error_code ec;
+  tcp::resolver resolver(s.ioc);
+  const auto endpoints = resolver.resolve(
+      o.host, std::to_string(o.port), tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+  if (ec || endpoints.empty()) {
+    return hub::Fail(ErrorCode::kInvalidArgument,
+                     fmt::format("cannot resolve listen host '{}': {}", o.host, ec.message()),
+                     "host");
+  }
+  const tcp::endpoint endpoint = endpoints.begin()->endpoint();
+  const auto fail = [&](std::string_view step) {
+    boost::system::error_code ignored;
+    s.acceptor.close(ignored);
+    return hub::Fail(ErrorCode::kIo,
+                     fmt::format("cannot {} {}:{}: {}", step, o.host, o.port, ec.message()));
+  };
+  if (s.acceptor.open(endpoint.protocol(), ec)) {
+    return fail("open a socket for");
+  }
+  if (s.acceptor.set_option(net::socket_base::reuse_address(true), ec)) {
+    return fail("set SO_REUSEADDR on");
+  }
+  if (s.acceptor.bind(endpoint, ec)) {
+    return fail("bind");
+  }
+  if (s.acceptor.listen(net::socket_base::max_listen_connections, ec)) {
+    return fail("listen on");
+  }
+  s.bound_port.store(s.acceptor.local_endpoint().port());
+  net::post(s.strand, [&s] { s.DoAccept(); });
+  for (int i = 0; i < o.threads; ++i) {
+    s.threads.emplace_back([&s] { s.ioc.run(); });
+  }
+  s.started.store(true);
+  return hub::Ok();
+}
+
+uint16_t HttpServer::port() const { return impl_->bound_port.load(); }
+
+void HttpServer::Stop() {
+  Impl& s = *impl_;
+  if (!s.started.load()) {
+    return;
+  }
+  net::post(s.strand, [&s] { s.BeginStop(); });
+  if (s.ioc.get_executor().running_in_this_thread()) {
+    return;  // a handler cannot join its own thread; Wait() elsewhere finishes
+  }
+  Wait();
+}
+
+void HttpServer::Wait() {
+  Impl& s = *impl_;
+  std::lock_guard<std::mutex> lock(s.threads_mu);
+  for (std::thread& thread : s.threads) {
+    if (thread.joinable()) {
+      thread.join();
+    }
+  }
+}
+
+void HttpServer::StopOnSignals() {
+  Impl& s = *impl_;
+  std::lock_guard<std::mutex> lock(s.signals_mu);
+  if (s.signals || s.stopping.load()) {
+    return;
+  }
+  // Registration happens here, synchronously; a signal that arrives before
+  // the wait below is queued by asio and delivered to it.
+  s.signals.emplace(s.strand, SIGINT, SIGTERM);
+  s.signals->async_wait([&s](boost::system::error_code ec, int /*signal*/) {
+    if (!ec) {
+      s.BeginStop();
+    }
+  });
+}
+
+}  // namespace hub::api

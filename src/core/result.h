@@ -24,19 +24,23 @@ inline Status Ok() { return {}; }
 
 }  // namespace hub
 
-// Evaluates a Result expression; on error returns it from the enclosing function.
-#define HUB_TRY_STATUS(expr)                                       \
-  do {                                                             \
-    auto hub_try_result_ = (expr);                                 \
-    if (!hub_try_result_) {                                        \
-      return ::tl::unexpected(std::move(hub_try_result_).error()); \
-    }                                                              \
-  } while (false)
-
 #define HUB_CONCAT_INNER_(a, b) a##b
 #define HUB_CONCAT_(a, b) HUB_CONCAT_INNER_(a, b)
+
+// Evaluates a Result expression; on error returns it from the enclosing function.
+// The temporary's name is unique per expansion, so nested uses (a lambda
+// inside the expression) do not shadow each other.
+#define HUB_TRY_STATUS(expr) HUB_TRY_STATUS_IMPL_(expr, HUB_CONCAT_(hub_try_status_, __COUNTER__))
+#define HUB_TRY_STATUS_IMPL_(expr, tmp)                \
+  do {                                                 \
+    auto tmp = (expr);                                 \
+    if (!tmp) {                                        \
+      return ::tl::unexpected(std::move(tmp).error()); \
+    }                                                  \
+  } while (false)
+
 // HUB_TRY(auto x, Parse(...)); declares x from the value or returns the error.
-#define HUB_TRY(decl, expr) HUB_TRY_IMPL_(decl, expr, HUB_CONCAT_(hub_try_, __LINE__))
+#define HUB_TRY(decl, expr) HUB_TRY_IMPL_(decl, expr, HUB_CONCAT_(hub_try_, __COUNTER__))
 #define HUB_TRY_IMPL_(decl, expr, tmp)               \
   auto tmp = (expr);                                 \
   if (!tmp) {                                        \

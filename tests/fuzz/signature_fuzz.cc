@@ -16,7 +16,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view input(reinterpret_cast<const char*>(data), size);
   const std::size_t cut = input.find('\n');
   const std::string header(input.substr(0, cut));
-  const std::string body(cut == std::string_view::npos ? std::string_view{} : input.substr(cut + 1));
+  const std::string body(cut == std::string_view::npos ? std::string_view{}
+                                                       : input.substr(cut + 1));
   const hub::Secrets secrets{{"fuzz-secret-1", "fuzz-secret-2"}};
   hub::Delivery d;
   d.body = body;

@@ -1,0 +1,181 @@
+#include "connectors/connector.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/sha.h>
+
+#include <array>
+
+#include "core/assert.h"
+
+#include "connectors/adyen/adyen.h"
+#include "connectors/shopify/shopify.h"
+#include "connectors/square/square.h"
+#include "connectors/stripe/stripe.h"
+
+namespace hub {
+
+namespace {
+bool IEquals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) {
+    return false;
+  }
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i];
+    char y = b[i];
+    if (x >= 'A' && x <= 'Z') {
+      x = static_cast<char>(x - 'A' + 'a');
+    }
+    if (y >= 'A' && y <= 'Z') {
+      y = static_cast<char>(y - 'A' + 'a');
+    }
+    if (x != y) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string Sha256Hex32(std::initializer_list<std::string_view> parts) {
+  // Length-prefix every part so ("ab","c") and ("a","bc") differ.
+  std::string buf;
+  for (std::string_view p : parts) {
+    buf += std::to_string(p.size());
+    buf += ':';
+    buf += p;
+  }
+  std::array<unsigned char, SHA256_DIGEST_LENGTH> digest{};
+  SHA256(reinterpret_cast<const unsigned char*>(buf.data()), buf.size(), digest.data());
+  return HexEncode(std::string_view(reinterpret_cast<const char*>(digest.data()), 16));
+}
+}  // namespace
+
+std::optional<std::string_view> Delivery::Header(std::string_view name) const {
+  for (const auto& [k, v] : headers) {
+    if (IEquals(k, name)) {
+      return std::string_view(v);
+    }
+  }
+  return std::nullopt;
+}
+
+ConnectorRegistry ConnectorRegistry::Default() {
+  ConnectorRegistry r;
+  (void)r.Add(std::make_unique<ShopifyConnector>());
+  (void)r.Add(std::make_unique<StripeConnector>());
+  (void)r.Add(std::make_unique<SquareConnector>());
+  (void)r.Add(std::make_unique<AdyenConnector>());
+  return r;
+}
+
+Status ConnectorRegistry::Add(std::unique_ptr<Connector> connector) {
+  std::string name(connector->name());
+  if (by_name_.contains(name)) {
+    return Fail(ErrorCode::kAlreadyExists, "connector \"" + name + "\" is already registered");
+  }
+  by_name_.emplace(std::move(name), std::move(connector));
+  return Ok();
+}
+
+const Connector* ConnectorRegistry::Find(std::string_view name) const {
+  auto it = by_name_.find(name);
+  return it == by_name_.end() ? nullptr : it->second.get();
+}
+
+std::vector<std::string> ConnectorRegistry::Names() const {
+  std::vector<std::string> out;
+  for (const auto& [k, v] : by_name_) {
+    out.push_back(k);
+  }
+  return out;
+}
+
+std::string DeriveCorrelationId(std::string_view source, std::string_view account,
+                                std::string_view dedup_key) {
+  return "cor_" + Sha256Hex32({source, account, dedup_key});
+}
+
+std::string EventIdFromCorrelation(std::string_view correlation_id, std::size_t index) {
+  std::string out = "evt_";
+  out += correlation_id.substr(4);  // after "cor_"
+  out += '_';
+  out += std::to_string(index);
+  return out;
+}
+
+std::string DeriveEventId(std::string_view source, std::string_view account,
+                          std::string_view dedup_key, std::size_t index) {
+  return EventIdFromCorrelation(DeriveCorrelationId(source, account, dedup_key), index);
+}
+
+std::string Sha256Hex(std::string_view bytes) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int len = 0;
+  EVP_Digest(bytes.data(), bytes.size(), digest.data(), &len, EVP_sha256(), nullptr);
+  return HexEncode(std::string_view(reinterpret_cast<const char*>(digest.data()), len));
+}
+
+std::string HmacSha256(std::string_view key, std::string_view message) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(message.data()), message.size(), out.data(), &len);
+  return std::string(reinterpret_cast<const char*>(out.data()), len);
+}
+
+std::string Base64Encode(std::string_view bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(bytes.data()),
+                                static_cast<int>(bytes.size()));
+  out.resize(static_cast<std::size_t>(n));
+  return out;
+}
+
+std::string HexEncode(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (char c : bytes) {
+    const auto b = static_cast<unsigned char>(c);
+    out += kDigits[b >> 4];
+    out += kDigits[b & 0xf];
+  }
+  return out;
+}
+
+std::optional<std::string> HexDecode(std::string_view hex) {
+  if (hex.size() % 2 != 0) {
+    return std::nullopt;
+  }
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') {
+      return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+      return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+      return c - 'A' + 10;
+    }
+    return -1;
+  };
+  std::string out;
+  out.reserve(hex.size() / 2);
+  for (std::size_t i = 0; i < hex.size(); i += 2) {
+    const int hi = nibble(hex[i]);
+    const int lo = nibble(hex[i + 1]);
+    if (hi < 0 || lo < 0) {
+      return std::nullopt;
+    }
+    out += static_cast<char>(hi * 16 + lo);
+  }
+  return out;
+}
+
+bool ConstantTimeEquals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+}  // namespace hub

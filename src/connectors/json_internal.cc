@@ -1,0 +1,370 @@
+#include "connectors/json_internal.h"
+
+#include <fmt/format.h>
+
+#include <boost/json/monotonic_resource.hpp>
+
+#include <cctype>
+#include <limits>
+
+namespace hub::connectors_internal {
+
+std::string PathStack::Str(std::string_view leaf) const {
+  std::string out;
+  for (const Seg& s : segs_) {
+    if (s.index >= 0) {
+      out += fmt::format("[{}]", s.index);
+    } else {
+      if (!out.empty()) {
+        out += '.';
+      }
+      out += s.key;
+    }
+  }
+  if (!leaf.empty()) {
+    if (!out.empty()) {
+      out += '.';
+    }
+    out += leaf;
+  }
+  return out.empty() ? std::string("$") : out;
+}
+
+PathStack& Path() {
+  thread_local PathStack stack;
+  return stack;
+}
+
+void Throw(ErrorCode code, std::string message, std::string_view leaf) {
+  throw TranslateError{Error(code, std::move(message), Path().Str(leaf))};
+}
+
+Result<std::vector<Event>> RunTranslator(
+    std::string_view body, const std::function<std::vector<Event>(od::document&)>& fn) {
+  if (body.size() > kDeliveryBodyBytesMax) {
+    return Fail(ErrorCode::kTooLarge,
+                fmt::format("body of {} bytes exceeds {}", body.size(), kDeliveryBodyBytesMax));
+  }
+  thread_local od::parser parser;
+  thread_local std::string buffer;
+  buffer.reserve(body.size() + simdjson::SIMDJSON_PADDING);
+  buffer.assign(body.data(), body.size());
+  Path().Clear();
+  try {
+    od::document doc =
+        parser
+            .iterate(simdjson::padded_string_view(buffer.data(), buffer.size(), buffer.capacity()))
+            .value();
+    std::vector<Event> events = fn(doc);
+    Path().Clear();
+    return events;
+  } catch (const TranslateError& e) {
+    Path().Clear();
+    return Fail(e.error);
+  } catch (const simdjson::simdjson_error& e) {
+    std::string where = Path().Str();
+    Path().Clear();
+    const bool type_error = e.error() == simdjson::INCORRECT_TYPE ||
+                            e.error() == simdjson::NUMBER_OUT_OF_RANGE ||
+                            e.error() == simdjson::NO_SUCH_FIELD;
+    return Fail(type_error ? ErrorCode::kInvalidArgument : ErrorCode::kParse,
+                std::string("JSON: ") + simdjson::error_message(e.error()), std::move(where));
+  }
+}
+
+std::optional<std::string> PeekTopLevel(od::document& doc, std::string_view key) {
+  std::optional<std::string> out;
+  od::object obj = doc.get_object().value();
+  auto found = obj.find_field_unordered(key);
+  if (found.error() == simdjson::SUCCESS) {
+    od::value v = found.value();
+    PathScope scope(key);
+    if (!IsNull(v)) {
+      out = Id(v);
+    }
+  } else if (found.error() != simdjson::NO_SUCH_FIELD) {
+    throw simdjson::simdjson_error(found.error());
+  }
+  doc.rewind();
+  return out;
+}
+
+Result<std::optional<std::string>> PeekBody(std::string_view body, std::string_view key) {
+  std::optional<std::string> out;
+  auto r = RunTranslator(body, [&](od::document& doc) {
+    out = PeekTopLevel(doc, key);
+    return std::vector<Event>{};
+  });
+  if (!r) {
+    return Fail(r.error());
+  }
+  return out;
+}
+
+bool IsNull(od::value& v) { return v.is_null().value(); }
+
+std::string_view Str(od::value& v) {
+  switch (v.type().value()) {
+    case od::json_type::string:
+      return v.get_string().value();
+    case od::json_type::null:
+      return {};
+    default:
+      Throw(ErrorCode::kInvalidArgument, "must be a string");
+  }
+}
+
+namespace {
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())) != 0) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+}  // namespace
+
+std::string Id(od::value& v) {
+  switch (v.type().value()) {
+    case od::json_type::string:
+      return std::string(v.get_string().value());
+    case od::json_type::number: {
+      std::string_view raw = Trim(v.raw_json_token());
+      for (char c : raw) {
+        if (c < '0' || c > '9') {
+          Throw(ErrorCode::kInvalidArgument, "id must be a string or a non-negative integer");
+        }
+      }
+      return std::string(raw);
+    }
+    case od::json_type::null:
+      return {};
+    default:
+      Throw(ErrorCode::kInvalidArgument, "id must be a string or an integer");
+  }
+}
+
+std::int64_t Int(od::value& v) {
+  switch (v.type().value()) {
+    case od::json_type::number: {
+      auto r = v.get_int64();
+      if (r.error() != simdjson::SUCCESS) {
+        Throw(ErrorCode::kInvalidArgument, "must be an integer in the int64 range");
+      }
+      return r.value_unsafe();
+    }
+    case od::json_type::string: {
+      std::string_view s = v.get_string().value();
+      std::int64_t out = 0;
+      bool neg = !s.empty() && s[0] == '-';
+      std::size_t i = neg ? 1 : 0;
+      if (i == s.size()) {
+        Throw(ErrorCode::kInvalidArgument, "must be an integer");
+      }
+      for (; i < s.size(); ++i) {
+        if (s[i] < '0' || s[i] > '9') {
+          Throw(ErrorCode::kInvalidArgument, fmt::format("must be a whole number, got \"{}\"", s));
+        }
+        const int d = s[i] - '0';
+        if (out > (std::numeric_limits<std::int64_t>::max() - d) / 10) {
+          Throw(ErrorCode::kOverflow, "integer out of the int64 range");
+        }
+        out = out * 10 + d;
+      }
+      return neg ? -out : out;
+    }
+    default:
+      Throw(ErrorCode::kInvalidArgument, "must be an integer");
+  }
+}
+
+bool Bool(od::value& v) {
+  switch (v.type().value()) {
+    case od::json_type::boolean:
+      return v.get_bool().value();
+    case od::json_type::null:
+      return false;
+    default:
+      Throw(ErrorCode::kInvalidArgument, "must be true or false");
+  }
+}
+
+std::string_view DecimalText(od::value& v) {
+  switch (v.type().value()) {
+    case od::json_type::string:
+      return v.get_string().value();
+    case od::json_type::number:
+      return Trim(v.raw_json_token());
+    case od::json_type::null:
+      return {};
+    default:
+      Throw(ErrorCode::kInvalidArgument, "must be a decimal string or number");
+  }
+}
+
+Instant TimeText(std::string_view text) {
+  if (text.empty()) {
+    return Instant{};
+  }
+  auto t = ParseRfc3339(text);
+  if (!t) {
+    Throw(ErrorCode::kInvalidArgument, t.error().message);
+  }
+  return *t;
+}
+
+std::optional<Instant> Time(od::value& v) {
+  switch (v.type().value()) {
+    case od::json_type::string: {
+      std::string_view s = v.get_string().value();
+      auto t = ParseRfc3339(s);
+      if (!t) {
+        Throw(ErrorCode::kInvalidArgument, t.error().message);
+      }
+      return *t;
+    }
+    case od::json_type::number: {
+      const std::int64_t seconds = Int(v);
+      constexpr std::int64_t kSecondsMax = 253402300799;  // 9999-12-31T23:59:59Z
+      if (seconds < 0 || seconds > kSecondsMax) {
+        Throw(ErrorCode::kInvalidArgument, "Unix time out of range");
+      }
+      return Instant::FromSeconds(seconds);
+    }
+    case od::json_type::null:
+      return std::nullopt;
+    default:
+      Throw(ErrorCode::kInvalidArgument, "must be an RFC 3339 string or Unix seconds");
+  }
+}
+
+std::int64_t RatePpm(std::string_view text, std::string_view leaf) {
+  if (text.empty()) {
+    return 0;
+  }
+  std::int64_t whole = 0;
+  std::int64_t frac = 0;
+  int frac_digits = 0;
+  bool round_up = false;
+  bool seen_dot = false;
+  bool any_digit = false;
+  for (char c : text) {
+    if (c == '.' && !seen_dot) {
+      seen_dot = true;
+      continue;
+    }
+    if (c < '0' || c > '9') {
+      Throw(ErrorCode::kInvalidArgument, fmt::format("rate \"{}\" is not a plain decimal", text),
+            leaf);
+    }
+    any_digit = true;
+    const int d = c - '0';
+    if (!seen_dot) {
+      if (whole > 1'000'000) {
+        Throw(ErrorCode::kInvalidArgument, fmt::format("rate \"{}\" is too large", text), leaf);
+      }
+      whole = whole * 10 + d;
+    } else if (frac_digits < 6) {
+      frac = frac * 10 + d;
+      ++frac_digits;
+    } else if (frac_digits == 6) {
+      round_up = d >= 5;
+      ++frac_digits;
+    }
+  }
+  if (!any_digit) {
+    Throw(ErrorCode::kInvalidArgument, fmt::format("rate \"{}\" has no digits", text), leaf);
+  }
+  for (int i = std::min(frac_digits, 6); i < 6; ++i) {
+    frac *= 10;
+  }
+  return whole * 1'000'000 + frac + (round_up ? 1 : 0);
+}
+
+Money ParseMoney(std::string_view text, Currency currency, std::string_view leaf) {
+  if (text.empty()) {
+    Throw(ErrorCode::kInvalidArgument, "amount is missing", leaf);
+  }
+  // Exports carry floats such as 59.0 or 12.300: drop zeros past the exponent.
+  const std::size_t dot = text.find('.');
+  if (dot != std::string_view::npos) {
+    const std::size_t keep = dot + 1 + static_cast<std::size_t>(currency.exponent());
+    while (text.size() > keep && text.back() == '0') {
+      text.remove_suffix(1);
+    }
+    if (text.back() == '.') {
+      text.remove_suffix(1);
+    }
+  }
+  auto m = Money::Parse(text, currency);
+  if (!m) {
+    Throw(m.error().code, m.error().message, leaf);
+  }
+  return *m;
+}
+
+Currency ParseCurrency(std::string_view code, std::string_view leaf) {
+  char upper[3];
+  if (code.size() != 3) {
+    Throw(ErrorCode::kInvalidArgument, fmt::format("currency \"{}\" is not ISO 4217", code), leaf);
+  }
+  for (std::size_t i = 0; i < 3; ++i) {
+    upper[i] = static_cast<char>(std::toupper(static_cast<unsigned char>(code[i])));
+  }
+  auto c = Currency::FromCode(std::string_view(upper, 3));
+  if (!c) {
+    Throw(ErrorCode::kInvalidArgument, c.error().message, leaf);
+  }
+  return *c;
+}
+
+Money AddMoney(const Money& a, const Money& b) {
+  auto r = a.Add(b);
+  if (!r) {
+    Throw(r.error().code, r.error().message);
+  }
+  return *r;
+}
+
+Money SubMoney(const Money& a, const Money& b) {
+  auto r = a.Sub(b);
+  if (!r) {
+    Throw(r.error().code, r.error().message);
+  }
+  return *r;
+}
+
+Money MulMoney(const Money& a, std::int64_t qty, std::string_view leaf) {
+  auto r = a.Multiply(qty);
+  if (!r) {
+    Throw(r.error().code, r.error().message, leaf);
+  }
+  return *r;
+}
+
+boost::json::storage_ptr EventStorage() {
+  // Most events' data fit in 4 KiB (a three-line order is about 2.4 KB).
+  constexpr std::size_t kEventDataBytesInitial = 4096;
+  return boost::json::make_shared_resource<boost::json::monotonic_resource>(kEventDataBytesInitial);
+}
+
+EventIds MakeEventIds(std::string_view system, std::string_view account,
+                      std::string_view dedup_key) {
+  return EventIds{std::string(system), std::string(account), std::string(dedup_key),
+                  DeriveCorrelationId(system, account, dedup_key)};
+}
+
+Event MakeEvent(const EventIds& ids, std::size_t index, std::string type, std::string key,
+                std::string source_id, Instant occurred_at, boost::json::object data) {
+  // Built in place so that `data` keeps its arena: assigning it to a
+  // default-constructed Event would deep-copy it onto the heap.
+  return Event{std::move(type),
+               1,
+               EventIdFromCorrelation(ids.correlation_id, index),
+               std::move(key),
+               ids.correlation_id,
+               occurred_at,
+               EventSource{ids.system, ids.account, std::move(source_id)},
+               std::move(data)};
+}
+
+}  // namespace hub::connectors_internal

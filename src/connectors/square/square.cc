@@ -1,0 +1,970 @@
+// Square translation. Square's order.created / order.updated notifications
+// carry no lines or amounts, so they become "order.changed" (a trigger to
+// re-read); the order read back from the API (topic "order") becomes
+// order.updated with the amount check Σ((base + modifiers) × qty) − discounts
+// + service charges + additive tax == total_money.
+#include "connectors/square/square.h"
+
+#include <fmt/format.h>
+
+#include <cctype>
+
+#include "connectors/json_internal.h"
+#include "core/model_json.h"
+
+namespace hub {
+namespace {
+
+using namespace connectors_internal;  // NOLINT(google-build-using-namespace): private helpers
+
+constexpr std::string_view kSystem = "square";
+
+struct Ctx {
+  EventIds ids;
+  std::string account;
+  std::size_t next_index = 0;
+  std::vector<Event> events;
+
+  Lineage MakeLineage(std::string source_id, std::string_view version) const {
+    Lineage l;
+    l.source_system = std::string(kSystem);
+    l.source_account = account;
+    l.source_id = std::move(source_id);
+    l.source_version = std::string(version);
+    l.correlation_id = ids.correlation_id;
+    return l;
+  }
+  std::string Key(std::string_view id) const { return fmt::format("square:{}:{}", account, id); }
+  void Emit(std::string type, std::string key, std::string source_id, Instant at,
+            boost::json::object data) {
+    events.push_back(MakeEvent(ids, next_index++, std::move(type), std::move(key),
+                               std::move(source_id), at, std::move(data)));
+  }
+};
+
+Money ReadMoney(od::value& v) {
+  std::int64_t amount = 0;
+  std::string_view currency;
+  bool has_amount = false;
+  ForEachField(v, [&](std::string_view k, od::value& f) {
+    if (k == "amount") {
+      amount = Int(f);
+      has_amount = true;
+    } else if (k == "currency" || k == "currency_code") {
+      currency = Str(f);
+    }
+  });
+  if (!has_amount) {
+    Throw(ErrorCode::kInvalidArgument, "amount is missing", "amount");
+  }
+  return Money(amount, ParseCurrency(currency, "currency"));
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+// ---- orders ----------------------------------------------------------------
+
+struct SquareLine {
+  OrderLine line;
+  std::vector<std::string> discount_uids, tax_uids;
+};
+
+Order ReadFullOrder(od::value& v, Ctx& ctx, std::string* version) {
+  Order o;
+  o.channel = Channel::kPos;
+  o.fulfillment_method = FulfillmentMethod::kInStore;
+  std::vector<std::pair<std::string, std::string>> discount_names, tax_names;
+  std::vector<std::pair<std::string, std::int64_t>> tax_rates;
+  std::vector<std::string> inclusive_taxes;
+  std::size_t tax_count = 0;
+  std::optional<Money> total, total_tax, total_discount, total_service, total_tip;
+  std::string source_id, updated_text;
+  ForEachField(v, [&](std::string_view k, od::value& f) {
+    if (k == "id") {
+      source_id = Id(f);
+    } else if (k == "location_id") {
+      o.location_id = Id(f);
+    } else if (k == "customer_id") {
+      o.customer_source_id = Id(f);
+    } else if (k == "state") {
+      o.status = Lower(Str(f));
+    } else if (k == "version") {
+      *version = Id(f);
+    } else if (k == "created_at") {
+      o.placed_at = Time(f).value_or(Instant{});
+    } else if (k == "updated_at") {
+      updated_text = std::string(Str(f));
+      o.updated_at = TimeText(updated_text);
+    } else if (k == "line_items") {
+      ForEachElement(f, [&](std::int64_t, od::value& li) {
+        OrderLine line;
+        std::vector<Money> modifiers;
+        ForEachField(li, [&](std::string_view lk, od::value& lf) {
+          if (lk == "uid") {
+            line.line_id = Id(lf);
+          } else if (lk == "catalog_object_id") {
+            line.sku = Id(lf);
+          } else if (lk == "name") {
+            line.title = std::string(Str(lf));
+          } else if (lk == "quantity") {
+            line.quantity = Int(lf);
+          } else if (lk == "base_price_money") {
+            line.unit_price = ReadMoney(lf);
+          } else if (lk == "item_type") {
+            line.gift_card = Str(lf) == "GIFT_CARD";
+          } else if (lk == "modifiers") {
+            // Modifiers (extra shot, well done) price per unit on top of the base.
+            ForEachElement(lf, [&](std::int64_t, od::value& m) {
+              ForEachField(m, [&](std::string_view mk, od::value& mf) {
+                if (mk == "base_price_money") {
+                  modifiers.push_back(ReadMoney(mf));
+                }
+              });
+            });
+          } else if (lk == "applied_discounts") {
+            ForEachElement(lf, [&](std::int64_t, od::value& d) {
+              DiscountAllocation a;
+              ForEachField(d, [&](std::string_view dk, od::value& df) {
+                if (dk == "discount_uid") {
+                  a.code = Id(df);
+                } else if (dk == "applied_money") {
+                  a.amount = ReadMoney(df);
+                }
+              });
+              line.discounts.push_back(std::move(a));
+            });
+          } else if (lk == "applied_taxes") {
+            ForEachElement(lf, [&](std::int64_t, od::value& t) {
+              TaxLine tl;
+              ForEachField(t, [&](std::string_view tk, od::value& tf) {
+                if (tk == "tax_uid") {
+                  tl.code = Id(tf);
+                } else if (tk == "applied_money") {
+                  tl.amount = ReadMoney(tf);
+                }
+              });
+              line.taxes.push_back(std::move(tl));
+            });
+          }
+        });
+        if (line.quantity < 0) {
+          Throw(ErrorCode::kInvalidArgument, "quantity must not be negative", "quantity");
+        }
+        for (const Money& m : modifiers) {
+          line.unit_price = AddMoney(line.unit_price, m);
+        }
+        o.lines.push_back(std::move(line));
+      });
+    } else if (k == "discounts") {
+      ForEachElement(f, [&](std::int64_t, od::value& d) {
+        std::string uid, name;
+        ForEachField(d, [&](std::string_view dk, od::value& df) {
+          if (dk == "uid") {
+            uid = Id(df);
+          } else if (dk == "name") {
+            name = std::string(Str(df));
+          }
+        });
+        discount_names.emplace_back(uid, name);
+      });
+    } else if (k == "taxes") {
+      ForEachElement(f, [&](std::int64_t, od::value& t) {
+        std::string uid, name;
+        std::string_view type;
+        std::int64_t rate_ppm = 0;
+        ForEachField(t, [&](std::string_view tk, od::value& tf) {
+          if (tk == "uid") {
+            uid = Id(tf);
+          } else if (tk == "name") {
+            name = std::string(Str(tf));
+          } else if (tk == "type") {
+            type = Str(tf);
+          } else if (tk == "percentage") {
+            rate_ppm = RatePpm(Str(tf), "percentage") / 100;  // "7.25" percent → 72500 ppm
+          }
+        });
+        tax_rates.emplace_back(uid, rate_ppm);
+        ++tax_count;
+        if (type == "INCLUSIVE") {
+          inclusive_taxes.push_back(uid);
+        }
+        tax_names.emplace_back(uid, name);
+      });
+    } else if (k == "service_charges") {
+      ForEachElement(f, [&](std::int64_t, od::value& s) {
+        ShippingLine sl;
+        ForEachField(s, [&](std::string_view sk, od::value& sf) {
+          if (sk == "name") {
+            sl.title = std::string(Str(sf));
+          } else if (sk == "applied_money") {
+            sl.price = ReadMoney(sf);
+          }
+        });
+        o.shipping.push_back(std::move(sl));
+      });
+    } else if (k == "tenders") {
+      ForEachElement(f, [&](std::int64_t, od::value& t) {
+        Tender tender;
+        std::string_view type;
+        ForEachField(t, [&](std::string_view tk, od::value& tf) {
+          if (tk == "id") {
+            tender.tender_id = Id(tf);
+          } else if (tk == "type") {
+            type = Str(tf);
+          } else if (tk == "amount_money") {
+            tender.amount = ReadMoney(tf);
+          } else if (tk == "payment_id") {
+            tender.gateway_reference = Id(tf);
+          } else if (tk == "created_at") {
+            tender.occurred_at = Time(tf).value_or(Instant{});
+          }
+        });
+        tender.kind = type == "CASH"               ? TenderKind::kCash
+                      : type == "SQUARE_GIFT_CARD" ? TenderKind::kGiftCard
+                      : type == "CARD"             ? TenderKind::kCard
+                                                   : TenderKind::kOther;
+        tender.gateway = "square";
+        tender.status = "captured";
+        o.tenders.push_back(std::move(tender));
+      });
+    } else if (k == "total_money") {
+      total = ReadMoney(f);
+    } else if (k == "total_tax_money") {
+      total_tax = ReadMoney(f);
+    } else if (k == "total_discount_money") {
+      total_discount = ReadMoney(f);
+    } else if (k == "total_service_charge_money") {
+      total_service = ReadMoney(f);
+    } else if (k == "total_tip_money") {
+      total_tip = ReadMoney(f);
+    }
+  });
+  if (source_id.empty() || !total) {
+    Throw(ErrorCode::kInvalidArgument, "order id and total_money are required",
+          source_id.empty() ? "id" : "total_money");
+  }
+  o.currency = total->currency();
+  const Money zero = Money::Zero(o.currency);
+  o.total = *total;
+  o.total_tax = total_tax.value_or(zero);
+  o.total_discounts = total_discount.value_or(zero);
+  o.total_shipping = total_service.value_or(zero);
+  o.taxes_included = tax_count > 0 && inclusive_taxes.size() == tax_count;
+  if (total_tip && !total_tip->is_zero()) {
+    Throw(ErrorCode::kUnmapped, "tips are not part of the canonical order model yet",
+          "total_tip_money");
+  }
+  // Name allocations after their discount / tax.
+  for (auto& line : o.lines) {
+    for (auto& d : line.discounts) {
+      for (const auto& [uid, name] : discount_names) {
+        if (uid == d.code && !name.empty()) {
+          d.code = name;
+        }
+      }
+    }
+    for (auto& t : line.taxes) {
+      for (const auto& [uid, rate] : tax_rates) {
+        if (uid == t.code) {
+          t.rate_ppm = rate;
+        }
+      }
+      for (const auto& [uid, name] : tax_names) {
+        if (uid == t.code && !name.empty()) {
+          t.code = name;
+        }
+      }
+    }
+  }
+  for (auto& t : o.tenders) {
+    if (t.occurred_at.micros == 0) {
+      t.occurred_at = o.updated_at;
+    }
+  }
+  Money lines = zero;
+  Money allocated = zero;
+  for (std::size_t i = 0; i < o.lines.size(); ++i) {
+    PathScope a("line_items");
+    PathScope b(static_cast<std::int64_t>(i));
+    lines = AddMoney(lines, MulMoney(o.lines[i].unit_price, o.lines[i].quantity, "quantity"));
+    for (const auto& d : o.lines[i].discounts) {
+      allocated = AddMoney(allocated, d.amount);
+    }
+  }
+  o.subtotal = lines;
+  Money expected = AddMoney(SubMoney(lines, o.total_discounts), o.total_shipping);
+  if (!o.taxes_included) {
+    expected = AddMoney(expected, o.total_tax);
+  }
+  if (expected != o.total) {
+    Throw(ErrorCode::kAmountMismatch,
+          fmt::format("order {}: lines {} - discounts {} + service charges {} + tax {} = {} but "
+                      "total_money is {}",
+                      source_id, lines.ToDecimal(), o.total_discounts.ToDecimal(),
+                      o.total_shipping.ToDecimal(),
+                      o.taxes_included ? "0 (included)" : o.total_tax.ToDecimal(),
+                      expected.ToDecimal(), o.total.ToDecimal()),
+          "total_money");
+  }
+  o.order_id = ctx.Key(source_id);
+  o.lineage = ctx.MakeLineage(source_id, *version);
+  return o;
+}
+
+// Topic "order": {"order": {…}} as RetrieveOrder / BatchRetrieveOrders return it.
+void TranslateOrderPage(od::document& doc, Ctx& ctx) {
+  ForEachField(doc.get_object().value(), [&](std::string_view k, od::value& f) {
+    if (k != "order") {
+      return;
+    }
+    std::string version;
+    Order o = ReadFullOrder(f, ctx, &version);
+    std::string source_id = o.lineage.source_id;
+    const Instant at = o.updated_at.micros != 0 ? o.updated_at : o.placed_at;
+    std::string key = o.order_id;
+    ctx.Emit("order.updated", std::move(key), std::move(source_id), at, ToJson(o, EventStorage()));
+  });
+}
+
+// ---- webhook objects -------------------------------------------------------
+
+void OrderNotification(od::value& obj, Ctx& ctx) {
+  Order o;
+  o.channel = Channel::kPos;
+  o.fulfillment_method = FulfillmentMethod::kInStore;
+  std::string source_id, version;
+  ForEachField(obj, [&](std::string_view k, od::value& f) {
+    if (k == "order_id") {
+      source_id = Id(f);
+    } else if (k == "location_id") {
+      o.location_id = Id(f);
+    } else if (k == "state") {
+      o.status = Lower(Str(f));
+    } else if (k == "version") {
+      version = Id(f);
+    } else if (k == "created_at") {
+      o.placed_at = Time(f).value_or(Instant{});
+    } else if (k == "updated_at") {
+      o.updated_at = Time(f).value_or(Instant{});
+    }
+  });
+  if (source_id.empty()) {
+    Throw(ErrorCode::kInvalidArgument, "order_id is missing", "order_id");
+  }
+  o.order_id = ctx.Key(source_id);
+  o.lineage = ctx.MakeLineage(source_id, version);
+  const Instant at = o.updated_at.micros != 0 ? o.updated_at : o.placed_at;
+  std::string key = o.order_id;
+  ctx.Emit("order.changed", std::move(key), source_id, at, ToJson(o, EventStorage()));
+}
+
+void Payment(od::value& obj, Ctx& ctx) {
+  Tender t;
+  std::string order_id, status, card_brand, version;
+  std::string_view source_type;
+  std::optional<Money> total, amount;
+  ForEachField(obj, [&](std::string_view k, od::value& f) {
+    if (k == "id") {
+      t.tender_id = Id(f);
+    } else if (k == "order_id") {
+      order_id = Id(f);
+    } else if (k == "status") {
+      status = std::string(Str(f));
+    } else if (k == "source_type") {
+      source_type = Str(f);
+    } else if (k == "total_money") {
+      total = ReadMoney(f);
+    } else if (k == "amount_money") {
+      amount = ReadMoney(f);
+    } else if (k == "updated_at") {
+      t.occurred_at = Time(f).value_or(Instant{});
+    } else if (k == "version_token") {
+      version = std::string(Str(f));
+    } else if (k == "card_details" && !IsNull(f)) {
+      ForEachField(f, [&](std::string_view ck, od::value& cf) {
+        if (ck == "card" && !IsNull(cf)) {
+          ForEachField(cf, [&](std::string_view bk, od::value& bf) {
+            if (bk == "card_brand") {
+              card_brand = std::string(Str(bf));
+            }
+          });
+        }
+      });
+    }
+  });
+  if (t.tender_id.empty() || (!total && !amount)) {
+    Throw(ErrorCode::kInvalidArgument, "payment id and amount_money are required",
+          t.tender_id.empty() ? "id" : "amount_money");
+  }
+  if (status != "COMPLETED" && status != "APPROVED") {
+    return;  // PENDING, FAILED, CANCELED move no money
+  }
+  t.amount = total ? *total : *amount;
+  t.gateway = "square";
+  t.gateway_reference = t.tender_id;
+  t.kind = card_brand == "SQUARE_GIFT_CARD" ? TenderKind::kGiftCard
+           : source_type == "CARD"          ? TenderKind::kCard
+           : source_type == "CASH"          ? TenderKind::kCash
+                                            : TenderKind::kOther;
+  const bool captured = status == "COMPLETED";
+  t.status = captured ? "captured" : "authorized";
+  std::string id = t.tender_id;
+  const Instant at = t.occurred_at;
+  ctx.Emit(captured ? "tender.captured" : "tender.authorized",
+           ctx.Key(order_id.empty() ? id : order_id), std::move(id), at, ToJson(t, EventStorage()));
+}
+
+void RefundObject(od::value& obj, Ctx& ctx) {
+  Refund r;
+  std::string status, payment_id, order_id;
+  ForEachField(obj, [&](std::string_view k, od::value& f) {
+    if (k == "id") {
+      r.refund_id = Id(f);
+    } else if (k == "status") {
+      status = std::string(Str(f));
+    } else if (k == "payment_id") {
+      payment_id = Id(f);
+    } else if (k == "order_id") {
+      order_id = Id(f);
+    } else if (k == "amount_money") {
+      r.amount = ReadMoney(f);
+    } else if (k == "reason") {
+      r.reason = std::string(Str(f));
+    } else if (k == "updated_at") {
+      r.occurred_at = Time(f).value_or(Instant{});
+    }
+  });
+  if (r.refund_id.empty() || !r.amount.currency().valid()) {
+    Throw(ErrorCode::kInvalidArgument, "refund id and amount_money are required",
+          r.refund_id.empty() ? "id" : "amount_money");
+  }
+  const bool failed = status == "FAILED" || status == "REJECTED";
+  if (status != "COMPLETED" && !failed) {
+    return;  // PENDING: nothing has moved yet
+  }
+  r.order_id = ctx.Key(order_id.empty() ? payment_id : order_id);
+  r.shipping_refunded = Money::Zero(r.amount.currency());
+  r.tax_refunded = Money::Zero(r.amount.currency());
+  Tender t;
+  t.tender_id = payment_id;
+  t.gateway = "square";
+  t.gateway_reference = payment_id;
+  t.amount = r.amount;
+  t.status = "refunded";
+  t.occurred_at = r.occurred_at;
+  r.tenders.push_back(std::move(t));
+  r.lineage = ctx.MakeLineage(r.refund_id, {});
+  std::string id = r.refund_id;
+  std::string key = r.order_id;
+  const Instant at = r.occurred_at;
+  ctx.Emit(failed ? "refund.failed" : "refund.created", std::move(key), std::move(id), at,
+           ToJson(r, EventStorage()));
+}
+
+void CustomerObject(od::value& obj, Ctx& ctx) {
+  Customer c;
+  std::string source_id, version;
+  Instant updated;
+  ForEachField(obj, [&](std::string_view k, od::value& f) {
+    if (k == "id") {
+      source_id = Id(f);
+    } else if (k == "given_name") {
+      c.first_name = std::string(Str(f));
+    } else if (k == "family_name") {
+      c.last_name = std::string(Str(f));
+    } else if (k == "email_address") {
+      if (auto e = Str(f); !e.empty()) {
+        c.emails.emplace_back(e);
+      }
+    } else if (k == "phone_number") {
+      if (auto p = Str(f); !p.empty()) {
+        c.phones.emplace_back(p);
+      }
+    } else if (k == "birthday") {
+      c.birth_date = std::string(Str(f));
+    } else if (k == "version") {
+      version = Id(f);
+    } else if (k == "updated_at") {
+      updated = Time(f).value_or(Instant{});
+    } else if (k == "preferences" && !IsNull(f)) {
+      ForEachField(f, [&](std::string_view pk, od::value& pf) {
+        if (pk == "email_unsubscribed") {
+          c.accepts_marketing = !Bool(pf);
+        }
+      });
+    } else if (k == "address" && !IsNull(f)) {
+      Address a;
+      ForEachField(f, [&](std::string_view ak, od::value& af) {
+        if (ak == "address_line_1") {
+          a.line1 = std::string(Str(af));
+        } else if (ak == "address_line_2") {
+          a.line2 = std::string(Str(af));
+        } else if (ak == "locality") {
+          a.city = std::string(Str(af));
+        } else if (ak == "administrative_district_level_1") {
+          a.region = std::string(Str(af));
+        } else if (ak == "postal_code") {
+          a.postcode = std::string(Str(af));
+        } else if (ak == "country") {
+          a.country = std::string(Str(af));
+        }
+      });
+      c.addresses.push_back(std::move(a));
+    }
+  });
+  if (source_id.empty()) {
+    Throw(ErrorCode::kInvalidArgument, "customer id is missing", "id");
+  }
+  c.lineage = ctx.MakeLineage(source_id, version);
+  ctx.Emit("customer.upserted", ctx.Key("customer:" + source_id), source_id, updated,
+           ToJson(c, EventStorage()));
+}
+
+void InventoryCounts(od::value& obj, Ctx& ctx) {
+  ForEachElement(obj, [&](std::int64_t, od::value& count) {
+    InventoryAdjustment a;
+    std::string_view state;
+    ForEachField(count, [&](std::string_view k, od::value& f) {
+      if (k == "catalog_object_id") {
+        a.sku = Id(f);
+      } else if (k == "location_id") {
+        a.location_id = Id(f);
+      } else if (k == "quantity") {
+        a.on_hand = Int(f);
+      } else if (k == "state") {
+        state = Str(f);
+      } else if (k == "calculated_at") {
+        a.occurred_at = Time(f).value_or(Instant{});
+      }
+    });
+    if (state != "IN_STOCK") {
+      return;  // SOLD, WASTE, … are movements Square already netted into IN_STOCK
+    }
+    if (a.sku.empty() || a.location_id.empty() || !a.on_hand) {
+      Throw(ErrorCode::kInvalidArgument,
+            "catalog_object_id, location_id and quantity are required");
+    }
+    a.reason = "count";
+    std::string key = a.sku + "@" + a.location_id;
+    a.lineage = ctx.MakeLineage(key, FormatRfc3339(a.occurred_at));
+    const Instant at = a.occurred_at;
+    ctx.Emit("inventory.adjusted", key, key, at, ToJson(a, EventStorage()));
+  });
+}
+
+std::optional<GiftCardActivityKind> GiftCardKind(std::string_view type) {
+  if (type == "ACTIVATE") {
+    return GiftCardActivityKind::kActivate;
+  }
+  if (type == "LOAD") {
+    return GiftCardActivityKind::kLoad;
+  }
+  if (type == "REDEEM") {
+    return GiftCardActivityKind::kRedeem;
+  }
+  if (type == "REFUND") {
+    return GiftCardActivityKind::kRefund;
+  }
+  if (type == "ADJUST_INCREMENT" || type == "ADJUST_DECREMENT" || type == "CLEAR_BALANCE") {
+    return GiftCardActivityKind::kAdjust;
+  }
+  if (type == "DEACTIVATE" || type == "BLOCK") {
+    return GiftCardActivityKind::kDeactivate;
+  }
+  return std::nullopt;
+}
+
+void GiftCardActivity(od::value& obj, Ctx& ctx) {
+  GiftCard g;
+  g.paid_with = TenderKind::kOther;
+  g.gateway = "square";
+  std::string id, status, type, order_id;
+  std::optional<Money> amount;
+  ForEachField(obj, [&](std::string_view k, od::value& f) {
+    if (k == "id") {
+      id = Id(f);
+    } else if (k == "type") {
+      type = std::string(Str(f));
+    } else if (k == "status") {
+      status = std::string(Str(f));
+    } else if (k == "gift_card_id") {
+      g.gift_card_id = Id(f);
+    } else if (k == "location_id") {
+      g.location_id = Id(f);
+    } else if (k == "created_at") {
+      g.occurred_at = Time(f).value_or(Instant{});
+    } else if (k == "gift_card_balance_money") {
+      g.balance_after = ReadMoney(f);
+    } else if (k.ends_with("_activity_details") && !IsNull(f)) {
+      ForEachField(f, [&](std::string_view dk, od::value& df) {
+        if (dk == "amount_money") {
+          amount = ReadMoney(df);
+        } else if (dk == "order_id") {
+          order_id = Id(df);
+        }
+      });
+    }
+  });
+  if (!status.empty() && status != "COMPLETED") {
+    return;
+  }
+  auto kind = GiftCardKind(type);
+  if (!kind) {
+    if (type == "UNBLOCK" || type == "IMPORT" || type == "IMPORT_REVERSAL" ||
+        type == "UNLINKED_ACTIVITY_REFUND" || type == "TRANSFER_BALANCE_FROM" ||
+        type == "TRANSFER_BALANCE_TO") {
+      Throw(ErrorCode::kUnmapped, "gift card activity " + type + " is not mapped", "type");
+    }
+    Throw(ErrorCode::kInvalidArgument, "unknown gift card activity type \"" + type + "\"", "type");
+  }
+  g.activity = *kind;
+  if (g.gift_card_id.empty()) {
+    Throw(ErrorCode::kInvalidArgument, "gift_card_id is missing", "gift_card_id");
+  }
+  if (amount) {
+    auto abs = amount->is_negative() ? amount->Negate() : Result<Money>(*amount);
+    if (!abs) {
+      Throw(abs.error().code, abs.error().message);
+    }
+    g.amount = *abs;
+  } else if (g.balance_after) {
+    g.amount = Money::Zero(g.balance_after->currency());
+  }
+  if (!order_id.empty()) {
+    g.order_id = ctx.Key(order_id);
+  }
+  g.lineage = ctx.MakeLineage(id, {});
+  const Instant at = g.occurred_at;
+  ctx.Emit("gift_card.activity", ctx.Key("gift_card:" + g.gift_card_id), id, at,
+           ToJson(g, EventStorage()));
+}
+
+void PayoutObject(od::value& obj, Ctx& ctx) {
+  Payout p;
+  p.gateway = "square";
+  std::string version;
+  ForEachField(obj, [&](std::string_view k, od::value& f) {
+    if (k == "id") {
+      p.payout_id = Id(f);
+    } else if (k == "status") {
+      p.status = Lower(Str(f));
+    } else if (k == "amount_money") {
+      p.amount = ReadMoney(f);
+    } else if (k == "arrival_date") {
+      std::string date(Str(f));
+      p.arrival_at = TimeText(date.empty() ? date : date + "T00:00:00Z");
+    } else if (k == "version") {
+      version = Id(f);
+    }
+  });
+  if (p.payout_id.empty() || !p.amount.currency().valid()) {
+    Throw(ErrorCode::kInvalidArgument, "payout id and amount_money are required");
+  }
+  p.lineage = ctx.MakeLineage(p.payout_id, version);
+  const std::string type = p.status == "paid"     ? "payout.paid"
+                           : p.status == "failed" ? "payout.failed"
+                                                  : "payout.updated";
+  std::string id = p.payout_id;
+  const Instant at = p.arrival_at;
+  ctx.Emit(type, ctx.Key("payout:" + id), id, at, ToJson(p, EventStorage()));
+}
+
+void DisputeObject(od::value& obj, Ctx& ctx, std::string_view topic) {
+  Dispute d;
+  d.gateway = "square";
+  ForEachField(obj, [&](std::string_view k, od::value& f) {
+    if (k == "id" || k == "dispute_id") {
+      d.dispute_id = Id(f);
+    } else if (k == "amount_money") {
+      d.amount = ReadMoney(f);
+    } else if (k == "reason") {
+      d.reason = Lower(Str(f));
+    } else if (k == "state") {
+      d.status = Lower(Str(f));
+    } else if (k == "created_at") {
+      d.occurred_at = Time(f).value_or(Instant{});
+    } else if (k == "disputed_payment" && !IsNull(f)) {
+      ForEachField(f, [&](std::string_view pk, od::value& pf) {
+        if (pk == "payment_id") {
+          d.charge_reference = Id(pf);
+        }
+      });
+    }
+  });
+  if (d.dispute_id.empty() || !d.amount.currency().valid()) {
+    Throw(ErrorCode::kInvalidArgument, "dispute id and amount_money are required");
+  }
+  d.fee = Money::Zero(d.amount.currency());
+  d.lineage = ctx.MakeLineage(d.dispute_id, {});
+  const bool closed = d.status == "won" || d.status == "lost" || d.status == "accepted";
+  const std::string type = closed                       ? "dispute.closed"
+                           : topic == "dispute.created" ? "dispute.created"
+                                                        : "dispute.updated";
+  std::string key = ctx.Key(d.charge_reference.empty() ? d.dispute_id : d.charge_reference);
+  std::string id = d.dispute_id;
+  const Instant at = d.occurred_at;
+  ctx.Emit(type, std::move(key), std::move(id), at, ToJson(d, EventStorage()));
+}
+
+PayoutLineKind EntryKind(std::string_view type) {
+  if (type == "CHARGE") {
+    return PayoutLineKind::kCharge;
+  }
+  if (type == "REFUND") {
+    return PayoutLineKind::kRefund;
+  }
+  if (type == "DISPUTE" || type == "AUTOMATIC_SAVINGS_REVERSED") {
+    return PayoutLineKind::kDispute;
+  }
+  if (type == "FEE" || type == "DEPOSIT_FEE" || type == "FREE_PROCESSING" ||
+      type.starts_with("APP_FEE") || type == "PROCESSING_FEE" || type == "PROCESSING_FEE_REFUND") {
+    return PayoutLineKind::kFee;
+  }
+  if (type == "ADJUSTMENT" || type == "CREDIT_CARD_PROCESSING_FEE_REFUND") {
+    return PayoutLineKind::kAdjustment;
+  }
+  if (type == "RESERVE_HOLD" || type == "RESERVE_RELEASE" || type == "HOLD_ADJUSTMENT") {
+    return PayoutLineKind::kReserve;
+  }
+  if (type == "TAX_ON_FEE") {
+    return PayoutLineKind::kTax;
+  }
+  if (type == "OTHER" || type == "OTHER_ADJUSTMENT") {
+    return PayoutLineKind::kOther;
+  }
+  Throw(ErrorCode::kUnmapped, fmt::format("unknown payout entry type \"{}\"", type), "type");
+}
+
+// Topic "payout_entries": {"payout_entries":[…]} as ListPayoutEntries returns
+// it (one complete payout). Each entry must satisfy net = gross − fee.
+void TranslatePayoutEntries(od::document& doc, Ctx& ctx) {
+  std::vector<Payout> payouts;
+  ForEachField(doc.get_object().value(), [&](std::string_view k, od::value& f) {
+    if (k != "payout_entries") {
+      return;
+    }
+    ForEachElement(f, [&](std::int64_t, od::value& e) {
+      PayoutLine line;
+      std::string payout_id;
+      std::optional<Money> gross, fee, net;
+      ForEachField(e, [&](std::string_view ek, od::value& ef) {
+        if (ek == "id") {
+          line.line_id = Id(ef);
+        } else if (ek == "payout_id") {
+          payout_id = Id(ef);
+        } else if (ek == "type") {
+          line.kind = EntryKind(Str(ef));
+        } else if (ek == "gross_amount_money") {
+          gross = ReadMoney(ef);
+        } else if (ek == "fee_amount_money") {
+          fee = ReadMoney(ef);
+        } else if (ek == "net_amount_money") {
+          net = ReadMoney(ef);
+        } else if (ek == "effective_at") {
+          line.occurred_at = Time(ef).value_or(Instant{});
+        } else if (ek.starts_with("type_") && ek.ends_with("_details") && !IsNull(ef)) {
+          ForEachField(ef, [&](std::string_view dk, od::value& df) {
+            if (dk == "payment_id" && line.source_reference.empty()) {
+              line.source_reference = Id(df);
+            } else if (dk == "refund_id") {
+              line.source_reference = Id(df);
+            }
+          });
+        }
+      });
+      if (!net || payout_id.empty()) {
+        Throw(ErrorCode::kInvalidArgument, "payout_id and net_amount_money are required");
+      }
+      line.net = *net;
+      line.fee = fee.value_or(Money::Zero(net->currency()));
+      line.gross = gross.value_or(AddMoney(line.net, line.fee));
+      if (SubMoney(line.gross, line.fee) != line.net) {
+        Throw(ErrorCode::kAmountMismatch,
+              fmt::format("payout entry {}: gross {} - fee {} != net {}", line.line_id,
+                          line.gross.ToDecimal(), line.fee.ToDecimal(), line.net.ToDecimal()),
+              "net_amount_money");
+      }
+      Payout* p = nullptr;
+      for (auto& candidate : payouts) {
+        if (candidate.payout_id == payout_id) {
+          p = &candidate;
+        }
+      }
+      if (p == nullptr) {
+        payouts.emplace_back();
+        p = &payouts.back();
+        p->payout_id = payout_id;
+        p->gateway = "square";
+        p->amount = Money::Zero(net->currency());
+      }
+      p->amount = AddMoney(p->amount, line.net);
+      p->lines.push_back(std::move(line));
+    });
+  });
+  for (auto& p : payouts) {
+    p.lineage = ctx.MakeLineage(p.payout_id, {});
+    std::string id = p.payout_id;
+    const Instant at = p.lines.empty() ? Instant{} : p.lines.front().occurred_at;
+    ctx.Emit("payout.updated", ctx.Key("payout:" + id), id, at, ToJson(p, EventStorage()));
+  }
+}
+
+void TranslateWebhook(od::document& doc, Ctx& ctx, const std::string& topic) {
+  ForEachField(doc.get_object().value(), [&](std::string_view k, od::value& f) {
+    if (k != "data") {
+      return;
+    }
+    ForEachField(f, [&](std::string_view dk, od::value& df) {
+      if (dk != "object") {
+        return;
+      }
+      ForEachField(df, [&](std::string_view ok, od::value& obj) {
+        if (ok == "order_created" || ok == "order_updated") {
+          OrderNotification(obj, ctx);
+        } else if (ok == "order") {
+          std::string version;
+          Order o = ReadFullOrder(obj, ctx, &version);
+          std::string source_id = o.lineage.source_id;
+          std::string key = o.order_id;
+          ctx.Emit("order.updated", std::move(key), std::move(source_id), o.updated_at,
+                   ToJson(o, EventStorage()));
+        } else if (ok == "payment") {
+          Payment(obj, ctx);
+        } else if (ok == "refund") {
+          RefundObject(obj, ctx);
+        } else if (ok == "customer") {
+          CustomerObject(obj, ctx);
+        } else if (ok == "inventory_counts") {
+          InventoryCounts(obj, ctx);
+        } else if (ok == "gift_card_activity") {
+          GiftCardActivity(obj, ctx);
+        } else if (ok == "payout") {
+          PayoutObject(obj, ctx);
+        } else if (ok == "dispute") {
+          DisputeObject(obj, ctx, topic);
+        }
+      });
+    });
+  });
+}
+
+bool Translated(std::string_view topic) {
+  static constexpr std::string_view kTopics[] = {"order.created",
+                                                 "order.updated",
+                                                 "payment.created",
+                                                 "payment.updated",
+                                                 "refund.created",
+                                                 "refund.updated",
+                                                 "customer.created",
+                                                 "customer.updated",
+                                                 "inventory.count.updated",
+                                                 "gift_card.activity.created",
+                                                 "gift_card.activity.updated",
+                                                 "payout.sent",
+                                                 "payout.paid",
+                                                 "payout.failed",
+                                                 "dispute.created",
+                                                 "dispute.state.updated",
+                                                 "dispute.state.changed",
+                                                 "order",
+                                                 "payout_entries"};
+  for (std::string_view t : kTopics) {
+    if (t == topic) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool IsPage(std::string_view topic) { return topic == "order" || topic == "payout_entries"; }
+
+}  // namespace
+
+Status SquareConnector::Verify(const Delivery& delivery, const Secrets& secrets,
+                               const Clock& /*clock*/) const {
+  auto header = delivery.Header("x-square-hmacsha256-signature");
+  if (!header || header->empty()) {
+    return Fail(ErrorCode::kUnauthenticated, "missing x-square-hmacsha256-signature header");
+  }
+  constexpr std::size_t kBase64Sha256Chars = 44;
+  if (header->size() != kBase64Sha256Chars) {
+    return Fail(ErrorCode::kUnauthenticated,
+                "malformed x-square-hmacsha256-signature header: not a base64 SHA-256 digest");
+  }
+  if (delivery.url.empty()) {
+    return Fail(ErrorCode::kUnauthenticated,
+                "Square signatures cover the notification URL: configure it (Delivery::url)");
+  }
+  if (secrets.active.empty()) {
+    return Fail(ErrorCode::kUnauthenticated, "no active Square signature key configured");
+  }
+  std::string message;
+  message.reserve(delivery.url.size() + delivery.body.size());
+  message.append(delivery.url).append(delivery.body);
+  bool match = false;
+  for (const std::string& key : secrets.active) {
+    match = ConstantTimeEquals(Base64Encode(HmacSha256(key, message)), *header) || match;
+  }
+  if (!match) {
+    return Fail(ErrorCode::kUnauthenticated,
+                "x-square-hmacsha256-signature does not match URL + body under any active key");
+  }
+  return Ok();
+}
+
+Result<std::string> SquareConnector::DedupKey(const Delivery& delivery) const {
+  if (IsPage(delivery.topic)) {
+    return "sha256:" + Sha256Hex(delivery.body);
+  }
+  HUB_TRY(auto id, PeekBody(delivery.body, "event_id"));
+  if (!id || id->empty()) {
+    return Fail(ErrorCode::kInvalidArgument, "Square event has no event_id", "event_id");
+  }
+  return *id;
+}
+
+Result<std::string> SquareConnector::Topic(const Delivery& delivery) const {
+  if (!delivery.topic.empty()) {
+    return delivery.topic;
+  }
+  HUB_TRY(auto type, PeekBody(delivery.body, "type"));
+  if (!type || type->empty()) {
+    return Fail(ErrorCode::kInvalidArgument, "Square event has no type", "type");
+  }
+  return *type;
+}
+
+Result<std::vector<Event>> SquareConnector::Translate(const Delivery& delivery) const {
+  HUB_TRY(const std::string topic, Topic(delivery));
+  if (!Translated(topic)) {
+    return Fail(ErrorCode::kUnmapped, "Square event type \"" + topic + "\" is not translated",
+                "type");
+  }
+  HUB_TRY(const std::string dedup, DedupKey(delivery));
+  std::string account = delivery.account;
+  if (account.empty() && !IsPage(topic)) {
+    HUB_TRY(auto merchant, PeekBody(delivery.body, "merchant_id"));
+    account = merchant.value_or("");
+  }
+  Ctx ctx;
+  ctx.ids = MakeEventIds(kSystem, account, dedup);
+  ctx.account = std::move(account);
+  return RunTranslator(delivery.body, [&](od::document& doc) {
+    if (topic == "order") {
+      TranslateOrderPage(doc, ctx);
+    } else if (topic == "payout_entries") {
+      TranslatePayoutEntries(doc, ctx);
+    } else {
+      TranslateWebhook(doc, ctx, topic);
+    }
+    return std::move(ctx.events);
+  });
+}
+
+}  // namespace hub

@@ -1,0 +1,138 @@
+// Envelope (de)serialization with Boost.JSON: the envelope is small and
+// serialized once per event, so clarity wins over a hand-written writer.
+#include "core/event.h"
+
+#include <boost/json/array.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+#include <limits>
+
+namespace hub {
+namespace {
+
+namespace json = boost::json;
+
+Error Invalid(std::string_view path, std::string_view why) {
+  return Error(ErrorCode::kInvalidArgument, std::string(why), std::string(path));
+}
+
+Result<std::string> RequiredString(const json::object& o, std::string_view key,
+                                   std::string_view path) {
+  const json::value* v = o.if_contains(key);
+  if (v == nullptr) {
+    return Fail(Invalid(path, "missing required string"));
+  }
+  if (!v->is_string()) {
+    return Fail(Invalid(path, "must be a string"));
+  }
+  return std::string(v->get_string());
+}
+
+Status CheckKeys(const json::object& o, std::initializer_list<std::string_view> allowed,
+                 std::string_view prefix) {
+  for (const auto& kv : o) {
+    bool known = false;
+    for (std::string_view k : allowed) {
+      known = known || kv.key() == k;
+    }
+    if (!known) {
+      return Fail(Invalid(std::string(prefix) + std::string(kv.key()), "unknown key"));
+    }
+  }
+  return Ok();
+}
+
+// Canonical data holds no floating-point numbers (money is decimal strings,
+// rates are integer ppm): a double would not survive a round trip exactly.
+// Boost.JSON bounds nesting depth at parse time, so the recursion is bounded.
+Status CheckNoFloats(const json::value& v, const std::string& path) {
+  if (v.is_double()) {
+    return Fail(Invalid(path, "floating-point numbers are not canonical; use a decimal string"));
+  }
+  if (v.is_object()) {
+    for (const auto& kv : v.get_object()) {
+      HUB_TRY_STATUS(CheckNoFloats(kv.value(), path + "." + std::string(kv.key())));
+    }
+  } else if (v.is_array()) {
+    const json::array& a = v.get_array();
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      HUB_TRY_STATUS(CheckNoFloats(a[i], path + "[" + std::to_string(i) + "]"));
+    }
+  }
+  return Ok();
+}
+
+}  // namespace
+
+std::string EventToJson(const Event& event) {
+  json::object source;
+  source.reserve(3);
+  source.emplace("system", event.source.system);
+  source.emplace("account", event.source.account);
+  source.emplace("id", event.source.id);
+  json::object o;
+  o.reserve(8);
+  o.emplace("type", event.type);
+  o.emplace("version", event.version);
+  o.emplace("event_id", event.event_id);
+  o.emplace("key", event.key);
+  o.emplace("correlation_id", event.correlation_id);
+  o.emplace("occurred_at", FormatRfc3339(event.occurred_at));
+  o.emplace("source", std::move(source));
+  o.emplace("data", event.data);
+  return json::serialize(o);
+}
+
+Result<Event> EventFromJson(std::string_view text) {
+  boost::system::error_code ec;
+  json::value root = json::parse(text, ec);
+  if (ec) {
+    return Fail(ErrorCode::kParse, "event is not JSON: " + ec.message(), "$");
+  }
+  if (!root.is_object()) {
+    return Fail(Invalid("$", "event must be a JSON object"));
+  }
+  const json::object& o = root.get_object();
+  HUB_TRY_STATUS(CheckKeys(
+      o, {"type", "version", "event_id", "key", "correlation_id", "occurred_at", "source", "data"},
+      ""));
+  Event e;
+  HUB_TRY(e.type, RequiredString(o, "type", "type"));
+  if (e.type.empty()) {
+    return Fail(Invalid("type", "must not be empty"));
+  }
+  const json::value* version = o.if_contains("version");
+  if (version == nullptr || !version->is_int64() || version->get_int64() < 1 ||
+      version->get_int64() > std::numeric_limits<int>::max()) {
+    return Fail(Invalid("version", "must be a positive integer"));
+  }
+  e.version = static_cast<int>(version->get_int64());
+  HUB_TRY(e.event_id, RequiredString(o, "event_id", "event_id"));
+  HUB_TRY(e.key, RequiredString(o, "key", "key"));
+  HUB_TRY(e.correlation_id, RequiredString(o, "correlation_id", "correlation_id"));
+  HUB_TRY(std::string occurred, RequiredString(o, "occurred_at", "occurred_at"));
+  auto at = ParseRfc3339(occurred);
+  if (!at) {
+    return Fail(Invalid("occurred_at", at.error().message));
+  }
+  e.occurred_at = *at;
+  const json::value* source = o.if_contains("source");
+  if (source == nullptr || !source->is_object()) {
+    return Fail(Invalid("source", "must be an object"));
+  }
+  const json::object& so = source->get_object();
+  HUB_TRY_STATUS(CheckKeys(so, {"system", "account", "id"}, "source."));
+  HUB_TRY(e.source.system, RequiredString(so, "system", "source.system"));
+  HUB_TRY(e.source.account, RequiredString(so, "account", "source.account"));
+  HUB_TRY(e.source.id, RequiredString(so, "id", "source.id"));
+  const json::value* data = o.if_contains("data");
+  if (data == nullptr || !data->is_object()) {
+    return Fail(Invalid("data", "must be an object"));
+  }
+  HUB_TRY_STATUS(CheckNoFloats(*data, "data"));
+  e.data = data->get_object();
+  return e;
+}
+
+}  // namespace hub

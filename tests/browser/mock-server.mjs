@@ -1,0 +1,165 @@
+// A stand-in for `retailhub serve` while the /v1 routes are being written:
+// the REST v1 contract the dashboard uses (bearer keys, roles, problem+json,
+// {"items","next_cursor"} pages) over a fixed demo story, plus dashboard/dist
+// at / and /assets/. Development aid only: tests/browser/run.sh uses the real
+// binary; `run-mock.sh` runs the same browser tests against this.
+//   node tests/browser/mock-server.mjs [--port N] [--dist DIR]
+// Prints the URL on the first line of stdout, as `retailhub serve` does.
+import http from "node:http";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const args = process.argv.slice(2);
+const opt = (name, def) => (args.includes(name) ? args[args.indexOf(name) + 1] : def);
+const port = Number(opt("--port", "0"));
+const dist = path.resolve(opt("--dist", path.join(here, "../../dashboard/dist")));
+
+export const KEYS = {
+  "rh_test_alice": { key_id: "key_alice", label: "alice", role: "admin" },
+  "rh_test_bob": { key_id: "key_bob", label: "bob", role: "finance" },
+  "rh_test_vic": { key_id: "key_vic", label: "vic", role: "viewer" },
+  "rh_test_sam": { key_id: "key_sam", label: "sam", role: "steward" },
+};
+const ORDER_ID = "ord_shopify_1001";
+
+const state = {
+  failures: [
+    { id: "fail_0001", kind: "exception", stage: "ledger", source: "shopify", topic: "orders/create", event_type: "order.placed", reason_code: "unmapped", message: "no tender mapping for gateway 'gift_card_x'", field: "transactions[0].gateway", correlation_id: "corr_1", created_at: "2024-05-01T10:00:02Z", state: "open", finance: true },
+    { id: "fail_0002", kind: "exception", stage: "orders", source: "square", topic: "refund.created", event_type: "return.received", reason_code: "failed_precondition", message: "return for unknown order sq_77", field: "", correlation_id: "corr_2", created_at: "2024-05-01T10:05:00Z", state: "open", finance: false },
+    { id: "fail_0003", kind: "dlq", stage: "translate", source: "stripe", topic: "charge.succeeded", event_type: "", reason_code: "parse", message: "body is not valid JSON at offset 12", field: "", correlation_id: "corr_3", created_at: "2024-05-01T10:06:00Z", state: "open", finance: false },
+  ],
+  replays: [],
+  seq: 0,
+};
+
+const problem = (res, status, title, detail, field) => {
+  const body = { type: `https://retailhub.dev/problems/${title.toLowerCase().replace(/\W+/g, "_")}`, title, status, detail, request_id: `req_${++state.seq}` };
+  if (field) body.field = field;
+  res.writeHead(status, { "Content-Type": "application/problem+json" });
+  res.end(JSON.stringify(body));
+};
+const json = (res, status, value) => {
+  res.writeHead(status, { "Content-Type": "application/json" });
+  res.end(JSON.stringify(value));
+};
+const page = (items) => ({ items, next_cursor: "" });
+
+const customers = [
+  { customer_id: "cus_ana", name: "Ana Souza", email: "ana.souza@example.com", phone: "+5511999990000",
+    sources: [{ record_id: "rec_shopify_501", source: "shopify", source_id: "501", name: "Ana Souza", email: "ana.souza@example.com" },
+              { record_id: "rec_square_77", source: "square", source_id: "77", name: "Ana M. Souza", email: "ana.souza@example.com" }],
+    lineage: { name: "rec_shopify_501", email: "rec_shopify_501", phone: "rec_square_77" } },
+];
+
+const routes = [
+  ["GET", /^\/v1\/me$/, (req, res, who) => json(res, 200, who)],
+  ["GET", /^\/v1\/overview$/, (req, res) => json(res, 200, { ingest_rate: 0.4, backlog: { translate: 0, orders: 1, ledger: 0, identity: 2 }, errors_by_class: { "exception/unmapped": 1, "exception/failed_precondition": 1, "dlq/parse": 1 }, unmatched_settlements: 1 })],
+  ["GET", /^\/v1\/exceptions$/, (req, res) => json(res, 200, page(state.failures.filter((f) => f.kind === "exception" && f.state === "open")))],
+  ["GET", /^\/v1\/dlq$/, (req, res) => json(res, 200, page(state.failures.filter((f) => f.kind === "dlq" && f.state === "open")))],
+  ["POST", /^\/v1\/exceptions\/([^/]+)\/resolve$/, (req, res, who, m, body) => {
+    if (!["admin", "finance"].includes(who.role)) return problem(res, 403, "Forbidden", `role ${who.role} may not resolve exceptions`);
+    const f = state.failures.find((x) => x.id === decodeURIComponent(m[1]));
+    if (!f) return problem(res, 404, "Not Found", "no such exception");
+    if (!body.note) return problem(res, 422, "Unprocessable Content", "note is required", "note");
+    f.state = "resolved";
+    f.resolution = body.note;
+    json(res, 200, f);
+  }],
+  ["GET", /^\/v1\/replays$/, (req, res, who, m, body, url) => json(res, 200, page(state.replays.filter((r) => !url.searchParams.get("state") || r.state === url.searchParams.get("state"))))],
+  ["POST", /^\/v1\/replays$/, (req, res, who, m, body) => {
+    if (!["admin", "finance"].includes(who.role)) return problem(res, 403, "Forbidden", `role ${who.role} may not request replays`);
+    if (!Array.isArray(body.failure_ids) || body.failure_ids.length === 0) return problem(res, 422, "Unprocessable Content", "failure_ids must not be empty", "failure_ids");
+    const finance = body.failure_ids.some((id) => state.failures.find((f) => f.id === id)?.finance);
+    const r = { id: `rpl_${String(state.replays.length + 1).padStart(4, "0")}`, failure_ids: body.failure_ids, reason: body.reason ?? "", requested_by: who.label, state: "pending", finance, requested_at: "2024-05-01T11:00:00Z" };
+    state.replays.push(r);
+    json(res, 201, r);
+  }],
+  ["POST", /^\/v1\/replays\/([^/]+)\/approve$/, (req, res, who, m) => {
+    if (!["admin", "finance"].includes(who.role)) return problem(res, 403, "Forbidden", `role ${who.role} may not approve replays`);
+    const r = state.replays.find((x) => x.id === decodeURIComponent(m[1]));
+    if (!r) return problem(res, 404, "Not Found", "no such replay");
+    if (r.requested_by === who.label) return problem(res, 403, "Forbidden", "a replay must be approved by a second user, not by the requester");
+    r.state = "done";
+    r.approved_by = who.label;
+    for (const id of r.failure_ids) { const f = state.failures.find((x) => x.id === id); if (f) f.state = "replayed"; }
+    json(res, 200, r);
+  }],
+  ["GET", /^\/v1\/customers$/, (req, res, who, m, body, url) => {
+    const q = (url.searchParams.get("q") ?? "").toLowerCase();
+    json(res, 200, page(customers.filter((c) => !q || c.name.toLowerCase().includes(q) || c.email.includes(q))));
+  }],
+  ["GET", /^\/v1\/customers\/review$/, (req, res) => json(res, 200, page([{ a: "rec_shopify_502", b: "rec_square_80", total: "6.21", band: "review" }]))],
+  ["GET", /^\/v1\/customers\/explain$/, (req, res, who, m, body, url) => json(res, 200, { a: url.searchParams.get("a"), b: url.searchParams.get("b"), total: "6.21", band: "review", fields: [{ field: "name", level: "similar", weight: "3.10" }, { field: "email", level: "different", weight: "-2.00" }, { field: "phone", level: "exact", weight: "5.11" }] })],
+  ["GET", /^\/v1\/customers\/([^/]+)$/, (req, res, who, m) => {
+    const c = customers.find((x) => x.customer_id === decodeURIComponent(m[1]));
+    return c ? json(res, 200, c) : problem(res, 404, "Not Found", "no such customer");
+  }],
+  ["POST", /^\/v1\/customers\/(merge|unmerge)$/, (req, res, who) => (["admin", "steward"].includes(who.role) ? json(res, 200, { ok: true }) : problem(res, 403, "Forbidden", `role ${who.role} may not change customers`))],
+  ["GET", /^\/v1\/orders\/([^/]+)$/, (req, res, who, m) => {
+    if (decodeURIComponent(m[1]) !== ORDER_ID) return problem(res, 404, "Not Found", `no order ${decodeURIComponent(m[1])}`);
+    json(res, 200, { order_id: ORDER_ID, state: "returned", channel: "shopify", customer_id: "cus_ana", currency: "USD", total: "135.00", fulfilment: "pickup",
+      timeline: [
+        { type: "order.placed", at: "2024-05-01T10:00:00Z", source: "shopify", source_id: "1001", correlation_id: "corr_1", message_id: "msg_1" },
+        { type: "payment.captured", at: "2024-05-01T10:00:01Z", source: "stripe", source_id: "ch_1", correlation_id: "corr_1", message_id: "msg_2" },
+        { type: "order.picked_up", at: "2024-05-02T15:00:00Z", source: "shopify", source_id: "1001", correlation_id: "corr_1", message_id: "msg_3" },
+        { type: "return.received", at: "2024-05-03T09:00:00Z", source: "shopify", source_id: "r_1", correlation_id: "corr_1", message_id: "msg_4" },
+      ] });
+  }],
+  ["GET", /^\/v1\/orders\/([^/]+)\/postings$/, (req, res) => json(res, 200, [
+    { entry_id: "je_1", posted_at: "2024-05-01T10:00:01Z", memo: "order 1001", lines: [
+      { account: "2100", account_name: "Gift card liability", currency: "USD", debit: "50.00", credit: "0.00" },
+      { account: "1100", account_name: "Stripe clearing", currency: "USD", debit: "85.00", credit: "0.00" },
+      { account: "4000", account_name: "Sales revenue", currency: "USD", debit: "0.00", credit: "135.00" }] },
+  ])],
+  ["GET", /^\/v1\/ledger\/trial-balance$/, (req, res, who, m, body, url) => json(res, 200, { as_of: url.searchParams.get("as_of") || "2024-05-10T00:00:00Z", accounts: [
+    { account: "1000", name: "Bank", currency: "USD", debit: "65.64", credit: "0.00", balance: "65.64" },
+    { account: "1100", name: "Stripe clearing", currency: "USD", debit: "85.00", credit: "85.00", balance: "0.00" },
+    { account: "2100", name: "Gift card liability", currency: "USD", debit: "50.00", credit: "50.00", balance: "0.00" },
+    { account: "4000", name: "Sales revenue", currency: "USD", debit: "0.00", credit: "135.00", balance: "-135.00" },
+    { account: "4900", name: "Returns", currency: "USD", debit: "20.00", credit: "0.00", balance: "20.00" },
+    { account: "6100", name: "Processor fees", currency: "USD", debit: "2.76", credit: "0.00", balance: "2.76" },
+    { account: "1200", name: "Cash (gift card sale)", currency: "USD", debit: "50.00", credit: "3.40", balance: "46.60" }] })],
+  ["GET", /^\/v1\/reconcile\/payouts$/, (req, res) => json(res, 200, page([{ payout_id: "po_1", source: "stripe", arrival_date: "2024-05-04", currency: "USD", amount: "65.64", status: "matched" }]))],
+  ["GET", /^\/v1\/reconcile\/payouts\/([^/]+)$/, (req, res, who, m) => json(res, 200, { payout_id: decodeURIComponent(m[1]), amount: "65.64", currency: "USD", status: "matched", lines: [{ type: "charge", reference: "ch_1", amount: "85.00", fee: "-2.76" }, { type: "refund", reference: "re_1", amount: "-16.60", fee: "0.00" }] })],
+  ["GET", /^\/v1\/reconcile\/exceptions$/, (req, res) => json(res, 200, page([]))],
+];
+
+function serveStatic(res, file, cache) {
+  fs.readFile(file, (err, data) => {
+    if (err) return problem(res, 404, "Not Found", "no such dashboard file");
+    const type = file.endsWith(".js") ? "text/javascript; charset=utf-8" : file.endsWith(".css") ? "text/css; charset=utf-8" : "text/html; charset=utf-8";
+    res.writeHead(200, { "Content-Type": type, "Cache-Control": cache });
+    res.end(data);
+  });
+}
+
+const server = http.createServer((req, res) => {
+  const url = new URL(req.url, "http://x");
+  let raw = "";
+  req.on("data", (c) => (raw += c));
+  req.on("end", () => {
+    if (req.method === "GET" && url.pathname === "/") return serveStatic(res, path.join(dist, "index.html"), "no-cache");
+    const asset = /^\/assets\/([A-Za-z0-9][A-Za-z0-9._-]*)$/.exec(url.pathname);
+    if (req.method === "GET" && asset) return serveStatic(res, path.join(dist, "assets", asset[1]), "public, max-age=31536000, immutable");
+    if (url.pathname === "/metrics") {
+      res.writeHead(200, { "Content-Type": "text/plain; version=0.0.4" });
+      return res.end(`# TYPE retailhub_ingest_messages_total counter\nretailhub_ingest_messages_total ${12 + Math.floor(Date.now() / 2000) % 1000}\nretailhub_failures_total{kind="exception",reason="unmapped"} 1\nretailhub_backlog_messages{domain="orders"} 1\n`);
+    }
+    const auth = /^Bearer (.+)$/.exec(req.headers.authorization ?? "");
+    const who = auth && KEYS[auth[1]];
+    if (!who) return problem(res, 401, "Unauthorized", "missing or unknown API key");
+    let body = {};
+    try { body = raw ? JSON.parse(raw) : {}; } catch { return problem(res, 400, "Bad Request", "body is not JSON"); }
+    for (const [method, re, fn] of routes) {
+      const m = re.exec(url.pathname);
+      if (m && method === req.method) return fn(req, res, who, m, body, url);
+    }
+    problem(res, 404, "Not Found", `no route ${req.method} ${url.pathname}`);
+  });
+});
+server.listen(port, "127.0.0.1", () => {
+  console.log(`http://127.0.0.1:${server.address().port}/`);
+});
+process.on("SIGTERM", () => server.close(() => process.exit(0)));

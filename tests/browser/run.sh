@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Browser tests of the dashboard against the real hub. Builds nothing.
+#   tests/browser/run.sh build/bin/retailhub
+# Plays `retailhub demo` into a temp data dir, creates keys for alice
+# (admin), bob (finance) and vic (viewer), starts `retailhub serve` on a free
+# port, runs dashboard.spec.mjs in /usr/bin/chromium and stops the server.
+# Needs: dashboard/dist and dashboard/node_modules (dashboard/build.sh).
+# Screenshots: test-artifacts/browser/ (or $ARTIFACTS). Last line of output:
+# "N passed, N failed"; exit status non-zero on any failure.
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+export ARTIFACTS=${ARTIFACTS:-$repo/test-artifacts/browser}
+export RETAILHUB_DASHBOARD_DIR=${RETAILHUB_DASHBOARD_DIR:-$repo/dashboard/dist}
+serve_timeout_s=20
+
+data=""
+pid=""
+setup_fail() {
+  echo "browser tests: $*" >&2
+  echo "0 passed, 1 failed"
+  exit 1
+}
+cleanup() {
+  if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  if [[ -n "$data" && -z "${KEEP_DATA:-}" ]]; then rm -rf "$data"; fi
+}
+trap cleanup EXIT
+
+[[ $# -ge 1 ]] || setup_fail "usage: $0 path/to/retailhub"
+bin=$(realpath "$1" 2>/dev/null) && [[ -x "$bin" ]] || setup_fail "not an executable: $1"
+[[ -f "$RETAILHUB_DASHBOARD_DIR/index.html" ]] || setup_fail "dashboard not built ($RETAILHUB_DASHBOARD_DIR): run make build"
+[[ -d "$repo/dashboard/node_modules/playwright-core" ]] || setup_fail "playwright-core missing: run dashboard/build.sh"
+[[ -x "${CHROMIUM:-/usr/bin/chromium}" ]] || setup_fail "chromium missing: apt-get install -y chromium"
+mkdir -p "$ARTIFACTS"
+
+data=$(mktemp -d "${TMPDIR:-/tmp}/retailhub-browser.XXXXXX")
+logs="$data/logs"
+mkdir -p "$logs"
+
+# 1. The demo story; it prints the id of the order it creates.
+if ! "$bin" demo --data "$data" >"$logs/demo.out" 2>"$logs/demo.err"; then
+  cat "$logs/demo.out" "$logs/demo.err" >&2
+  setup_fail "retailhub demo failed"
+fi
+order_id=${ORDER_ID:-$(node -e '
+  const t = require("fs").readFileSync(0, "utf8");
+  for (const re of [/"order_id"\s*:\s*"([^"]+)"/i,
+                    /order[ _-]?id\s*[:=]?\s*([A-Za-z0-9][A-Za-z0-9_:.#\/-]*)/i,
+                    /\border\s+([A-Za-z0-9_:.#\/-]*\d[A-Za-z0-9_:.#\/-]*)/i]) {
+    const m = re.exec(t);
+    if (m) { console.log(m[1]); break; }
+  }' <"$logs/demo.out")}
+echo "# demo order: ${order_id:-<none found in demo output>}"
+
+# 2. Keys: each printed on the last line of stdout.
+key() {
+  local out
+  out=$("$bin" keys create --role "$1" --label "$2" --data "$data" 2>"$logs/keys-$2.err") ||
+    { cat "$logs/keys-$2.err" >&2; return 1; }
+  printf '%s\n' "$out" | tail -n 1 | tr -d '[:space:]'
+}
+key_admin=$(key admin alice) || setup_fail "retailhub keys create (alice) failed"
+key_finance=$(key finance bob) || setup_fail "retailhub keys create (bob) failed"
+key_viewer=$(key viewer vic) || setup_fail "retailhub keys create (vic) failed"
+[[ -n "$key_admin" && -n "$key_finance" && -n "$key_viewer" ]] || setup_fail "a key came back empty"
+
+# 3. The hub on a free port; it prints its URL on stdout.
+"$bin" serve --data "$data" --listen 127.0.0.1:0 >"$logs/serve.out" 2>"$logs/serve.err" &
+pid=$!
+base_url=""
+for _ in $(seq $((serve_timeout_s * 10))); do
+  base_url=$(grep -m1 -oE 'http://127\.0\.0\.1:[0-9]+/' "$logs/serve.out" 2>/dev/null || true)
+  [[ -n "$base_url" ]] && break
+  kill -0 "$pid" 2>/dev/null || break
+  sleep 0.1
+done
+if [[ -z "$base_url" ]]; then
+  tail -n 20 "$logs/serve.out" "$logs/serve.err" >&2
+  setup_fail "retailhub serve did not print its URL within ${serve_timeout_s}s"
+fi
+echo "# hub at $base_url (data $data)"
+
+# 4. The browser scenarios.
+BASE_URL=$base_url KEY_ADMIN=$key_admin KEY_FINANCE=$key_finance KEY_VIEWER=$key_viewer \
+  ORDER_ID=$order_id node "$here/dashboard.spec.mjs"
+rc=$?
+if [[ $rc -ne 0 ]]; then
+  cp "$logs"/* "$ARTIFACTS/" 2>/dev/null || true
+fi
+exit $rc

@@ -140,7 +140,46 @@ Status Hub::Init() {
   if (test_source) {
     bus_->AddHandler(MakeTestHandler());
   }
+  HUB_TRY_STATUS(InitDomains());
   AddRoutes();
+  return Ok();
+}
+
+Status Hub::InitDomains() {
+  HUB_TRY_STATUS(store_->Migrate(DomainMigrations()));
+  HUB_TRY(finance_.journal, ledger::Journal::Open(*store_, ledger::DefaultChart()));
+  // Posting rules: $RETAILHUB_POSTING_FILE, else config/posting.toml in the
+  // working directory, else the defaults built into the binary.
+  static constexpr std::string_view kDefaultPosting =
+#include "app/posting_default.inc"
+      ;
+  std::string posting_file;
+  if (const char* env = std::getenv("RETAILHUB_POSTING_FILE"); env != nullptr && *env != 0) {
+    posting_file = env;
+  } else if (std::filesystem::exists("config/posting.toml")) {
+    posting_file = "config/posting.toml";
+  }
+  auto posting = posting_file.empty() ? orders::PostingConfig::Parse(kDefaultPosting, "built-in")
+                                      : orders::PostingConfig::Load(posting_file);
+  if (!posting) {
+    return Fail(posting.error());
+  }
+  finance_.engine = std::make_unique<orders::PostingEngine>(std::move(*posting));
+  identity_.resolver = std::make_unique<identity::Resolver>();
+  // Rebuild in-memory state from the events each domain already applied.
+  HUB_TRY(auto conn, store_->Connect());
+  HUB_TRY_STATUS(RebuildDomain(*conn, "ledger", [this](const Event& e) {
+    return ApplyFinanceEvent(finance_, e, nullptr, false);
+  }));
+  HUB_TRY_STATUS(RebuildDomain(*conn, "inventory", [this](const Event& e) {
+    return ApplyInventoryEvent(inventory_, e, nullptr);
+  }));
+  HUB_TRY_STATUS(RebuildDomain(*conn, "identity", [this](const Event& e) {
+    return ApplyIdentityEvent(identity_, e, nullptr);
+  }));
+  bus_->AddHandler(MakeLedgerHandler(finance_));
+  bus_->AddHandler(MakeInventoryHandler(inventory_));
+  bus_->AddHandler(MakeIdentityHandler(identity_));
   return Ok();
 }
 

@@ -11,6 +11,7 @@
 #include "api/http_server.h"
 #include "api/router.h"
 #include "app/config.h"
+#include "app/domains.h"
 #include "bus/bus.h"
 #include "connectors/connector.h"
 #include "core/time.h"
@@ -37,6 +38,10 @@ class Hub {
   store::Store& store() { return *store_; }
   const api::Router& router() const { return router_; }
   const ConnectorRegistry& connectors() const { return connectors_; }
+  FinanceDomain& finance() { return finance_; }
+  InventoryDomain& inventory() { return inventory_; }
+  IdentityDomain& identity() { return identity_; }
+  const Config& config() const { return config_; }
 
   // The secrets in force for a source account now (current, and the previous
   // one while its grace period lasts).
@@ -45,6 +50,7 @@ class Hub {
  private:
   Hub(const Config& config, const Clock& clock);
   Status Init();
+  Status InitDomains();
   void AddRoutes();
   api::HttpResponse HandleWebhook(api::HttpRequest& req);
 
@@ -53,6 +59,9 @@ class Hub {
   std::unique_ptr<store::Store> store_;
   ConnectorRegistry connectors_;
   std::unique_ptr<bus::Bus> bus_;
+  FinanceDomain finance_;
+  InventoryDomain inventory_;
+  IdentityDomain identity_;
   api::Router router_;
   std::unique_ptr<api::HttpServer> server_;
   bool started_ = false;

@@ -145,7 +145,7 @@ class BusImpl final : public Bus {
     for (auto& dq : domains_) {
       int n = 1;
       auto it = options_.workers.find(dq->handler->domain());
-      if (it != options_.workers.end() && it->second > 0) {
+      if (it != options_.workers.end() && it->second > 0 && dq->handler->connection() == nullptr) {
         n = it->second;
       }
       for (int i = 0; i < n; ++i) {
@@ -579,9 +579,14 @@ class BusImpl final : public Bus {
   }
 
   void WorkerLoop(DomainQueue& dq) {
-    auto conn_r = store_.Connect();
-    HUB_ASSERT(conn_r.has_value());
-    auto conn = std::move(*conn_r);
+    std::unique_ptr<store::Connection> own;
+    store::Connection* conn = dq.handler->connection();
+    if (conn == nullptr) {
+      auto conn_r = store_.Connect();
+      HUB_ASSERT(conn_r.has_value());
+      own = std::move(*conn_r);
+      conn = own.get();
+    }
     std::unique_lock l(dq.mu);
     while (!stopping_) {
       const std::int64_t now = clock_.Now().micros;
@@ -607,7 +612,13 @@ class BusImpl final : public Bus {
       dq.busy.insert(key);
       Item item = qit->second.front();
       l.unlock();
-      const Outcome outcome = Process(dq, *conn, item);
+      Outcome outcome;
+      if (std::mutex* m = dq.handler->connection_mutex(); m != nullptr) {
+        std::lock_guard conn_lock(*m);
+        outcome = Process(dq, *conn, item);
+      } else {
+        outcome = Process(dq, *conn, item);
+      }
       l.lock();
       dq.busy.erase(key);
       auto& q = dq.queues[key];
@@ -695,13 +706,21 @@ class BusImpl final : public Bus {
                    const Item& item) {
     store::Transaction tx(conn);
     HUB_TRY_STATUS(tx.Begin());
-    HUB_TRY_STATUS(h.Apply(ev, msg, conn));
-    HUB_TRY(store::Statement * up,
-            conn.Prepare("UPDATE bus_work SET state = 'done', attempts = attempts + 1 WHERE "
-                         "domain = $1 AND event_id = $2"));
-    up->Bind(1, h.domain()).Bind(2, item.event_id);
-    HUB_TRY_STATUS(up->Run());
-    return tx.Commit();
+    auto run = [&]() -> Status {
+      HUB_TRY_STATUS(h.Apply(ev, msg, conn));
+      HUB_TRY(store::Statement * up,
+              conn.Prepare("UPDATE bus_work SET state = 'done', attempts = attempts + 1 WHERE "
+                           "domain = $1 AND event_id = $2"));
+      up->Bind(1, h.domain()).Bind(2, item.event_id);
+      HUB_TRY_STATUS(up->Run());
+      return tx.Commit();
+    };
+    Status st = run();
+    if (!st) {
+      (void)conn.Rollback();
+      h.OnRollback();
+    }
+    return st;
   }
 
   Result<RawMessage> LoadMessageHead(store::Connection& conn, std::int64_t seq) {

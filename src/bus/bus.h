@@ -21,6 +21,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -67,6 +68,18 @@ class Handler {
   virtual Status Apply(const Event& event, const RawMessage& message, store::Connection& tx) = 0;
   // Whether replaying this domain's failures touches finance (needs approval).
   virtual bool finance() const { return false; }
+  // A handler whose effects live behind its own connection (the journal) may
+  // hand it to the bus: the bus then runs that domain with one worker and
+  // opens the transaction on this connection, so the effects and the work
+  // row still commit together. nullptr: the bus uses a connection of its own.
+  virtual store::Connection* connection() { return nullptr; }
+  // Guards connection(): held by the bus for the whole transaction, and by
+  // anyone else (API reads) who uses that connection.
+  virtual std::mutex* connection_mutex() { return nullptr; }
+  // Called after Apply() succeeded but the transaction did not commit (or
+  // Apply() failed after changing in-memory state): the handler must drop
+  // in-memory changes and reload what the store holds.
+  virtual void OnRollback() {}
 };
 
 enum class FailureClass { kTransient, kPermanent, kBusiness, kParked };

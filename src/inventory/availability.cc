@@ -272,4 +272,13 @@ Result<Availability> Availability::FromJson(std::string_view text, AvailabilityO
   return a;
 }
 
+std::vector<AvailabilityChanged> Availability::ForSku(std::string_view sku) const {
+  std::vector<AvailabilityChanged> out;
+  for (auto it = levels_.lower_bound(Key{std::string(sku), ""});
+       it != levels_.end() && it->first.first == sku; ++it) {
+    out.push_back(Changed(it->first));
+  }
+  return out;
+}
+
 }  // namespace hub::inventory

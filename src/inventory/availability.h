@@ -62,6 +62,8 @@ class Availability {
 
   StockLevel Level(std::string_view sku, std::string_view location) const;
   AvailabilityChanged Snapshot(std::string_view sku, std::string_view location) const;
+  // Every location holding or reserving `sku`, in location order.
+  std::vector<AvailabilityChanged> ForSku(std::string_view sku) const;
 
   std::string ToJson() const;
   static Result<Availability> FromJson(std::string_view json, AvailabilityOptions options = {});

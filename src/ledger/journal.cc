@@ -202,9 +202,15 @@ std::vector<Result<PostResult>> Journal::PostBatch(std::span<const EntryDraft> d
     }
     return results;
   }
+  // When the caller already holds a transaction on connection() (the bus
+  // applying an event), the entries join it and commit with the caller's
+  // other effects; the caller must call Resync() if it rolls back.
+  const bool joined = conn_->InTransaction();
   auto write = [&]() -> Status {
     store::Transaction tx(*conn_);
-    HUB_TRY_STATUS(tx.Begin());
+    if (!joined) {
+      HUB_TRY_STATUS(tx.Begin());
+    }
     for (const EntryDraft& d : drafts) {
       auto applied = engine_->Apply(d);
       if (!applied) {
@@ -229,7 +235,7 @@ std::vector<Result<PostResult>> Journal::PostBatch(std::span<const EntryDraft> d
       results.emplace_back(PostResult{applied->entry_id, applied->existing});
     }
     HUB_TRY_STATUS(WriteBalances());
-    return tx.Commit();
+    return joined ? Ok() : tx.Commit();
   };
   if (auto written = write(); !written) {
     // The transaction rolled back: rebuild memory from the store, fail every draft.
@@ -244,6 +250,8 @@ std::vector<Result<PostResult>> Journal::PostBatch(std::span<const EntryDraft> d
   }
   return results;
 }
+
+Status Journal::Resync() { return Reload(); }
 
 Result<PostResult> Journal::Reverse(std::int64_t entry_id, std::string_view reason,
                                     std::string_view idempotency_key,

@@ -145,6 +145,10 @@ class Journal {
   Result<Sums> SubledgerBalance(std::string_view account, Currency currency,
                                 std::string_view value) const;
 
+  // Rebuilds memory from the store: after a caller's transaction that
+  // included posts was rolled back.
+  Status Resync();
+
   const Chart& chart() const { return engine_->chart(); }
   store::Connection& connection() { return *conn_; }
 

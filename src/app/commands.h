@@ -1,0 +1,19 @@
+// Registrars for the operator subcommands that the lead's areas add to the
+// CLI (see cli.h for the pattern): the bus (dlq, exceptions, replay),
+// ingest and translate.
+#pragma once
+
+namespace CLI {
+class App;
+}  // namespace CLI
+
+namespace hub::app {
+
+class CliContext;
+
+void RegisterBusCommands(CLI::App& app, CliContext& ctx);     // dlq, exceptions, replay
+void RegisterIngestCommands(CLI::App& app, CliContext& ctx);  // ingest, translate
+void RegisterDomainCommands(CLI::App& app, CliContext& ctx);  // ledger, orders, inventory, identity
+void RegisterDemoCommands(CLI::App& app, CliContext& ctx);    // demo
+
+}  // namespace hub::app

@@ -1,0 +1,65 @@
+// The domain handlers the hub runs on the bus, and the state they share with
+// the read side (API, CLI, demo):
+//   ledger    — order lifecycle + posting rules + the journal (one writer:
+//               every financial event, so the journal has one connection);
+//   inventory — availability per SKU × location;
+//   identity  — the resolver: one golden customer per person.
+// Each domain rebuilds its in-memory state at start by replaying the events
+// it already applied (bus_work rows in log order), so the state is always
+// the fold of the applied log; the journal is durable on its own.
+// Thread-safety: each *Domain struct's mutex guards all of its members.
+#pragma once
+
+#include <memory>
+#include <mutex>
+
+#include "bus/bus.h"
+#include "identity/resolver.h"
+#include "inventory/availability.h"
+#include "ledger/journal.h"
+#include "orders/order_book.h"
+#include "orders/posting.h"
+
+namespace hub::app {
+
+struct FinanceDomain {
+  std::mutex mu;  // guards everything here and journal->connection()
+  std::unique_ptr<ledger::Journal> journal;
+  std::unique_ptr<orders::PostingEngine> engine;
+  orders::OrderBook book;
+  std::int64_t stale_ignored = 0;
+};
+
+struct InventoryDomain {
+  std::mutex mu;
+  inventory::Availability availability;
+};
+
+struct IdentityDomain {
+  std::mutex mu;
+  std::unique_ptr<identity::Resolver> resolver;
+  // Source customer key ("shopify:123") → canonical id, for orders.
+};
+
+std::unique_ptr<bus::Handler> MakeLedgerHandler(FinanceDomain& d);
+std::unique_ptr<bus::Handler> MakeInventoryHandler(InventoryDomain& d);
+std::unique_ptr<bus::Handler> MakeIdentityHandler(IdentityDomain& d);
+
+// Replays the events `domain` already applied, in log order, into `handler`
+// without side effects on the store (the rebuild at start).
+Status RebuildDomain(store::Connection& conn, std::string_view domain,
+                     const std::function<Status(const Event&)>& apply);
+
+// Folds one event into the finance state; with `journal_post`, the drafts are
+// posted through the journal (inside the caller's transaction).
+Status ApplyFinanceEvent(FinanceDomain& d, const Event& e, const bus::RawMessage* msg,
+                         bool journal_post);
+Status ApplyInventoryEvent(InventoryDomain& d, const Event& e, store::Connection* tx);
+Status ApplyIdentityEvent(IdentityDomain& d, const Event& e, store::Connection* tx);
+
+std::span<const store::Migration> DomainMigrations();
+
+// A canonical customer as an identity source record.
+identity::SourceRecord ToSourceRecord(const Customer& c);
+
+}  // namespace hub::app

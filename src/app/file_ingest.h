@@ -1,0 +1,36 @@
+// Files into the inbox: the `ingest` command and the drop folder
+// var/inbox/<source>/ share this. A file is trusted (an operator or a
+// scheduled export put it there), so no signature; its dedup key is the
+// connector's own (event id) when the payload carries one, else a SHA-256
+// of the content, so the same file dropped twice is stored once.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "bus/bus.h"
+#include "connectors/connector.h"
+
+namespace hub::app {
+
+struct FileIngestResult {
+  std::string message_id;
+  bool duplicate = false;
+  bool quarantined = false;  // stored, but the translate stage will refuse it
+  std::string note;
+};
+
+Result<Delivery> ReadDelivery(const std::filesystem::path& file, const std::string& source,
+                              const std::string& account, const std::string& topic,
+                              const Clock& clock);
+
+Result<FileIngestResult> IngestFile(bus::Operations& ops, const Connector& connector,
+                                    const std::filesystem::path& file, const std::string& account,
+                                    const std::string& topic, const Clock& clock);
+
+// Moves every file found in <data>/inbox/<source>/ into the inbox, then to
+// done/ (or failed/ with a .error note). Returns how many were handled.
+int SweepDropFolder(bus::Operations& ops, const ConnectorRegistry& registry,
+                    const std::filesystem::path& data_dir, const Clock& clock);
+
+}  // namespace hub::app

@@ -29,8 +29,8 @@ constexpr int kExitUsage = 2;
 using Registrar = void (*)(CLI::App&, CliContext&);
 // Every area's commands, in the order `retailhub --help` lists them. Add a line per area.
 constexpr Registrar kRegistrars[] = {
-    RegisterServeCommands, RegisterConfigCommands, RegisterVersionCommands,
-    RegisterBusCommands,   RegisterIngestCommands,
+    RegisterServeCommands,  RegisterConfigCommands, RegisterVersionCommands, RegisterBusCommands,
+    RegisterIngestCommands, RegisterDomainCommands, RegisterDemoCommands,    RegisterKeysCommands,
 };
 
 std::map<std::string, std::string> ProcessEnvironment() {

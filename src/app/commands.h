@@ -15,5 +15,6 @@ void RegisterBusCommands(CLI::App& app, CliContext& ctx);     // dlq, exceptions
 void RegisterIngestCommands(CLI::App& app, CliContext& ctx);  // ingest, translate
 void RegisterDomainCommands(CLI::App& app, CliContext& ctx);  // ledger, orders, inventory, identity
 void RegisterDemoCommands(CLI::App& app, CliContext& ctx);    // demo
+void RegisterKeysCommands(CLI::App& app, CliContext& ctx);    // keys create|list|revoke
 
 }  // namespace hub::app

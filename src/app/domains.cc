@@ -69,9 +69,12 @@ void Stamp(T& record, const Event& e, const bus::RawMessage* msg) {
   if (msg != nullptr && record.lineage.message_id.empty()) {
     record.lineage.message_id = msg->id;
   }
-  if (record.lineage.correlation_id.empty()) {
-    record.lineage.correlation_id =
-        !e.correlation_id.empty() ? e.correlation_id : (msg != nullptr ? msg->correlation_id : "");
+  // The inbound message's correlation id wins (X-Correlation-Id or
+  // traceparent), so every record of one delivery shares it.
+  if (!e.correlation_id.empty()) {
+    record.lineage.correlation_id = e.correlation_id;
+  } else if (record.lineage.correlation_id.empty() && msg != nullptr) {
+    record.lineage.correlation_id = msg->correlation_id;
   }
 }
 
@@ -267,6 +270,12 @@ Status ApplyFinanceEvent(FinanceDomain& d, const Event& e, const bus::RawMessage
   } else if (t == "payout.paid") {
     HUB_TRY(Payout p, Data<Payout>(e));
     Stamp(p, e, msg);
+    if (p.lines.empty()) {
+      // A payout notice without its lines (Stripe's payout.paid webhook):
+      // the journal waits for the balance transactions, which split gross,
+      // fees and refunds; posting the net alone would book no fee.
+      return Ok();
+    }
     HUB_TRY(orders::Posted posted, d.engine->PostPayout(p));
     direct = std::move(posted.entries);
   } else {

@@ -298,7 +298,9 @@ api::HttpResponse Hub::HandleWebhook(api::HttpRequest& req) {
   } else if (tp && TraceIdFrom(*tp)) {
     m.correlation_id = *TraceIdFrom(*tp);
   } else {
-    m.correlation_id = NewId("cor");
+    // Deterministic: the same delivery has the same correlation id in the
+    // inbox, in every derived event and in the records' lineage.
+    m.correlation_id = DeriveCorrelationId(source, account, *dedup);
   }
   if (tp) {
     m.traceparent = *tp;

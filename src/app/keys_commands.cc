@@ -11,13 +11,11 @@
 
 #include "api/v1/auth.h"
 #include "app/cli.h"
+#include "app/commands.h"
 #include "bus/bus.h"
 #include "store/store.h"
 
 namespace hub::app {
-
-// Declared here until the lead lists it in app/commands.h.
-void RegisterKeysCommands(CLI::App& app, CliContext& ctx);
 
 namespace {
 

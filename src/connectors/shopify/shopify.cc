@@ -4,6 +4,7 @@
 // checked: Σ(price × quantity) − discounts + shipping + tax (unless
 // taxes_included) must equal total_price.
 #include "connectors/shopify/shopify.h"
+#include <algorithm>
 
 #include <fmt/format.h>
 
@@ -548,6 +549,16 @@ Order ReadOrder(od::document& doc, const Ctx& ctx, std::string* source_id) {
     o.channel = Channel::kPos;
     o.fulfillment_method = FulfillmentMethod::kInStore;
   }
+  // Local pickup: Shopify names it in the shipping line ("Pickup in store",
+  // code "pickup"); the goods leave at the store, not in a parcel.
+  for (const auto& s : o.shipping) {
+    std::string t = s.title;
+    std::transform(t.begin(), t.end(), t.begin(),
+                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    if (t.find("pickup") != std::string::npos || t.find("pick up") != std::string::npos) {
+      o.fulfillment_method = FulfillmentMethod::kPickup;
+    }
+  }
   if (cancelled) {
     o.status = "cancelled";
   }
@@ -636,6 +647,7 @@ void TranslateFulfillment(od::document& doc, Ctx& ctx) {
 }
 
 void TranslateRefund(od::document& doc, Ctx& ctx) {
+  std::string return_location;
   Refund r;
   std::string source_id, order_source_id;
   bool restock_all = false;
@@ -670,6 +682,9 @@ void TranslateRefund(od::document& doc, Ctx& ctx) {
             line.quantity = Int(lf);
           } else if (k == "restock_type") {
             restock_type = Str(lf);
+          } else if (k == "location_id" && !IsNull(lf)) {
+            // Where the goods came back (a store for POS returns).
+            return_location = Id(lf);
           } else if (k == "line_item" && !IsNull(lf)) {
             ForEachField(lf, [&](std::string_view ik, od::value& iv) {
               if (ik == "sku") {
@@ -752,6 +767,7 @@ void TranslateRefund(od::document& doc, Ctx& ctx) {
     ret.return_id = source_id;
     ret.order_id = r.order_id;
     ret.lines = r.lines;
+    ret.location_id = return_location;
     ret.occurred_at = at;
     ret.lineage = r.lineage;
     r.return_id = source_id;

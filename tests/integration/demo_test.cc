@@ -1,0 +1,121 @@
+// The demo story is the acceptance test of the order-to-cash path (issue #6):
+// `retailhub demo` plays signed webhooks over HTTP into a real hub, then the
+// trial balance read back by `retailhub ledger trial-balance --format json`
+// must be exactly the one finance expects, revenue must appear only at
+// pickup, and the two profiles of Ana Souza must be one golden customer.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include <sys/wait.h>
+#include <array>
+#include <cstdio>
+#include <map>
+
+#include "testing/testing.h"
+
+namespace hub {
+namespace {
+
+std::string Bin() {
+  const char* b = std::getenv("RETAILHUB_BIN");
+  return b != nullptr ? b : "";
+}
+
+// Runs a command, returns (exit code, stdout).
+std::pair<int, std::string> Shell(const std::string& cmd) {
+  std::string out;
+  FILE* p = popen((cmd + " 2>/dev/null").c_str(), "r");
+  if (p == nullptr) {
+    return {-1, ""};
+  }
+  std::array<char, 4096> buf;
+  while (std::fgets(buf.data(), buf.size(), p) != nullptr) {
+    out += buf.data();
+  }
+  const int status = pclose(p);
+  return {WEXITSTATUS(status), out};
+}
+
+class DemoTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (Bin().empty()) {
+      GTEST_SKIP() << "RETAILHUB_BIN not set (run through ctest)";
+    }
+    data_ = (dir_.path() / "demo").string();
+    auto [rc, out] = Shell(Bin() + " demo --data " + data_);
+    demo_out_ = out;
+    ASSERT_EQ(rc, 0) << out;
+  }
+  testing::TempDir dir_;
+  std::string data_;
+  std::string demo_out_;
+};
+
+TEST_F(DemoTest, TrialBalanceIsExactlyTheStorysBooks) {
+  auto [rc, out] = Shell(Bin() + " ledger trial-balance --format json --data " + data_);
+  ASSERT_EQ(rc, 0) << out;
+  const auto tb = boost::json::parse(out).as_object();
+  std::map<std::string, std::string> balance;
+  for (const auto& a : tb.at("accounts").as_array()) {
+    const auto& o = a.as_object();
+    EXPECT_EQ(o.at("currency").as_string(), "USD");
+    balance[std::string(o.at("account").as_string())] = std::string(o.at("balance").as_string());
+  }
+  const std::map<std::string, std::string> want = {
+      {"1000", "65.64"},  {"1010", "50.00"}, {"1100", "0.00"}, {"1300", "-60.00"},
+      {"2100", "-10.80"}, {"2200", "0.00"},  {"2300", "0.00"}, {"4000", "-135.00"},
+      {"4100", "27.00"},  {"5000", "60.00"}, {"6100", "3.16"}};
+  EXPECT_EQ(balance, want) << out;
+}
+
+TEST_F(DemoTest, NothingPostedAtOrderTimeRevenueOnlyAtPickup) {
+  auto [rc, out] = Shell(Bin() + " ledger entries --format json --account 4000 --data " + data_);
+  ASSERT_EQ(rc, 0) << out;
+  const auto entries = boost::json::parse(out).as_object().at("entries").as_array();
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].as_object().at("event_type").as_string(), "fulfillment.created");
+  // Every entry traces back to its source message and correlation id.
+  auto [rc2, all] = Shell(Bin() + " ledger entries --format json --account 2300 --data " + data_);
+  ASSERT_EQ(rc2, 0);
+  const auto clearing = boost::json::parse(all);
+  for (const auto& e : clearing.as_object().at("entries").as_array()) {
+    const auto& o = e.as_object();
+    EXPECT_FALSE(o.at("message_id").as_string().empty());
+    EXPECT_FALSE(o.at("correlation_id").as_string().empty());
+    EXPECT_NE(o.at("event_type").as_string(), "order.created");
+  }
+}
+
+TEST_F(DemoTest, OrderTimelineAndOneGoldenCustomer) {
+  auto [rc, out] = Shell(Bin() + " orders show --format json --data " + data_ +
+                         " shopify:demo-shop.myshopify.com:5551001");
+  ASSERT_EQ(rc, 0) << out;
+  const auto o = boost::json::parse(out).as_object();
+  EXPECT_EQ(o.at("status").as_string(), "partly_returned");
+  EXPECT_EQ(o.at("fulfillment_method").as_string(), "pickup");
+  std::vector<std::string> types;
+  for (const auto& t : o.at("timeline").as_array()) {
+    types.emplace_back(t.as_object().at("type").as_string());
+  }
+  EXPECT_EQ(types,
+            (std::vector<std::string>{"order.created", "tender.captured", "tender.captured",
+                                      "fulfillment.created", "return.created", "refund.created"}));
+  EXPECT_NE(demo_out_.find("SQ-CUS-ANA are one person: cus_"), std::string::npos) << demo_out_;
+  auto [rc2, inv] =
+      Shell(Bin() + " inventory show SCF-02 --location SF-01 --format json --data " + data_);
+  ASSERT_EQ(rc2, 0);
+  const auto inv_doc = boost::json::parse(inv);
+  const auto& loc = inv_doc.as_object().at("locations").as_array().at(0).as_object();
+  EXPECT_EQ(loc.at("on_hand").as_int64(), 6);  // 6 counted, 1 picked up, 1 restocked
+  EXPECT_EQ(loc.at("available").as_int64(), 6);
+}
+
+TEST_F(DemoTest, RefusesADirectoryThatAlreadyHoldsData) {
+  auto [rc, out] = Shell(Bin() + " demo --data " + data_);
+  EXPECT_EQ(rc, 1);
+}
+
+}  // namespace
+}  // namespace hub

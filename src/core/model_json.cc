@@ -295,57 +295,65 @@ Result<Money> FromJson<Money>(const json::value& v, std::string_view path) {
 }
 
 // X(member) lists, in wire order.
+// clang-format off
 #define HUB_FIELDS_Lineage(X) \
   X(source_system) X(source_account) X(source_id) X(source_version) X(correlation_id) X(message_id)
 #define HUB_FIELDS_Address(X) X(line1) X(line2) X(city) X(region) X(postcode) X(country)
-#define HUB_FIELDS_Customer(X)                                                            \
-  X(id)                                                                                   \
-  X(first_name) X(last_name) X(emails) X(phones) X(addresses) X(birth_date) X(loyalty_id) \
-      X(accepts_marketing) X(lineage)
+#define HUB_FIELDS_Customer(X) \
+  X(id)                        \
+  X(first_name)                \
+  X(last_name)                 \
+  X(emails) X(phones) X(addresses) X(birth_date) X(loyalty_id) X(accepts_marketing) X(lineage)
 #define HUB_FIELDS_TaxLine(X) X(code) X(rate_ppm) X(amount)
 #define HUB_FIELDS_DiscountAllocation(X) X(code) X(amount)
 #define HUB_FIELDS_OrderLine(X) \
   X(line_id) X(sku) X(title) X(quantity) X(unit_price) X(discounts) X(taxes) X(gift_card)
 #define HUB_FIELDS_ShippingLine(X) X(title) X(price) X(discounts) X(taxes)
-#define HUB_FIELDS_Tender(X)                                                              \
-  X(tender_id)                                                                            \
-  X(kind) X(gateway) X(gateway_reference) X(gift_card_id) X(amount) X(presentment_amount) \
-      X(status) X(occurred_at)
-#define HUB_FIELDS_Order(X)                                                                    \
-  X(order_id)                                                                                  \
-  X(order_number) X(channel) X(location_id) X(fulfillment_method) X(customer_source_id)        \
-      X(customer) X(currency) X(presentment_currency) X(taxes_included)                        \
-          X(marketplace_collects_tax) X(lines) X(shipping) X(order_discounts) X(tenders)       \
-              X(subtotal) X(total_discounts) X(total_tax) X(total_shipping) X(total) X(status) \
-                  X(placed_at) X(updated_at) X(lineage)
+#define HUB_FIELDS_Tender(X) \
+  X(tender_id)               \
+  X(kind)                    \
+  X(gateway)                 \
+  X(gateway_reference) X(gift_card_id) X(amount) X(presentment_amount) X(status) X(occurred_at)
+#define HUB_FIELDS_Order(X)                                                                      \
+  X(order_id)                                                                                    \
+  X(order_number)                                                                                \
+  X(channel)                                                                                     \
+  X(location_id) X(fulfillment_method) X(customer_source_id) X(customer) X(currency)             \
+      X(presentment_currency) X(taxes_included) X(marketplace_collects_tax) X(lines) X(shipping) \
+          X(order_discounts) X(tenders) X(subtotal) X(total_discounts) X(total_tax)              \
+              X(total_shipping) X(total) X(status) X(placed_at) X(updated_at) X(lineage)
 #define HUB_FIELDS_FulfillmentLine(X) X(line_id) X(sku) X(quantity)
-#define HUB_FIELDS_Fulfillment(X)                                                           \
-  X(fulfillment_id)                                                                         \
-  X(order_id) X(kind) X(location_id) X(lines) X(includes_shipping) X(status) X(occurred_at) \
-      X(lineage)
+#define HUB_FIELDS_Fulfillment(X) \
+  X(fulfillment_id)               \
+  X(order_id)                     \
+  X(kind) X(location_id) X(lines) X(includes_shipping) X(status) X(occurred_at) X(lineage)
 #define HUB_FIELDS_ReturnLine(X) X(line_id) X(sku) X(quantity) X(restock) X(reason)
 #define HUB_FIELDS_Return(X) \
   X(return_id) X(order_id) X(location_id) X(with_receipt) X(lines) X(occurred_at) X(lineage)
 #define HUB_FIELDS_Refund(X)                                                                  \
   X(refund_id)                                                                                \
-  X(order_id) X(return_id) X(lines) X(tenders) X(amount) X(shipping_refunded) X(tax_refunded) \
-      X(reason) X(occurred_at) X(lineage)
-#define HUB_FIELDS_PayoutLine(X)                                                       \
-  X(line_id)                                                                           \
-  X(kind) X(source_reference) X(order_reference) X(gross) X(fee) X(net) X(description) \
-      X(occurred_at)
+  X(order_id)                                                                                 \
+  X(return_id)                                                                                \
+  X(lines) X(tenders) X(amount) X(shipping_refunded) X(tax_refunded) X(reason) X(occurred_at) \
+      X(lineage)
+#define HUB_FIELDS_PayoutLine(X) \
+  X(line_id)                     \
+  X(kind)                        \
+  X(source_reference) X(order_reference) X(gross) X(fee) X(net) X(description) X(occurred_at)
 #define HUB_FIELDS_Payout(X) \
   X(payout_id) X(gateway) X(amount) X(status) X(arrival_at) X(lines) X(lineage)
 #define HUB_FIELDS_InventoryAdjustment(X) \
   X(sku) X(location_id) X(delta) X(on_hand) X(reason) X(occurred_at) X(lineage)
-#define HUB_FIELDS_GiftCard(X)                                                              \
-  X(gift_card_id)                                                                           \
-  X(activity) X(amount) X(balance_after) X(location_id) X(order_id) X(paid_with) X(gateway) \
-      X(occurred_at) X(lineage)
-#define HUB_FIELDS_Dispute(X)                                                                    \
-  X(dispute_id)                                                                                  \
-  X(gateway) X(charge_reference) X(order_id) X(amount) X(fee) X(status) X(reason) X(occurred_at) \
-      X(lineage)
+#define HUB_FIELDS_GiftCard(X) \
+  X(gift_card_id)              \
+  X(activity)                  \
+  X(amount)                    \
+  X(balance_after) X(location_id) X(order_id) X(paid_with) X(gateway) X(occurred_at) X(lineage)
+#define HUB_FIELDS_Dispute(X) \
+  X(dispute_id)               \
+  X(gateway)                  \
+  X(charge_reference) X(order_id) X(amount) X(fee) X(status) X(reason) X(occurred_at) X(lineage)
+// clang-format on
 
 #define HUB_COUNT_FIELD_(m) +1
 #define HUB_WRITE_FIELD_(m) o.emplace(#m, W(v.m, sp));

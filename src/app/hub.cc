@@ -6,6 +6,9 @@
 #include <charconv>
 #include <filesystem>
 
+#include "api/static_files.h"
+#include "api/v1/routes.h"
+#include "app/read_model.h"
 #include "app/test_source.h"
 #include "core/ids.h"
 #include "obs/log.h"
@@ -141,6 +144,9 @@ Status Hub::Init() {
     bus_->AddHandler(MakeTestHandler());
   }
   HUB_TRY_STATUS(InitDomains());
+  HUB_TRY_STATUS(store_->Migrate(api::v1::Migrations()));
+  auth_ = std::make_unique<api::v1::Auth>(*store_, clock_);
+  read_model_ = MakeHubReadModel(*this);
   AddRoutes();
   return Ok();
 }
@@ -233,6 +239,18 @@ void Hub::AddRoutes() {
   });
   router_.Add("POST", "/v1/webhooks/{source}/{account}",
               [this](api::HttpRequest& req) { return HandleWebhook(req); });
+  api::v1::RegisterV1Routes(router_, *read_model_, *auth_, api::v1::V1Options{});
+  // The dashboard: $RETAILHUB_DASHBOARD_DIR, else dashboard/dist under the
+  // working directory, else the one built in the source tree.
+  std::filesystem::path dist;
+  if (const char* env = std::getenv("RETAILHUB_DASHBOARD_DIR"); env != nullptr && *env != 0) {
+    dist = env;
+  } else if (std::filesystem::exists("dashboard/dist/index.html")) {
+    dist = std::filesystem::absolute("dashboard/dist");
+  } else {
+    dist = std::filesystem::path(HUB_SOURCE_DIR) / "dashboard" / "dist";
+  }
+  api::RegisterStaticRoutes(router_, dist);
 }
 
 api::HttpResponse Hub::HandleWebhook(api::HttpRequest& req) {

@@ -10,6 +10,8 @@
 
 #include "api/http_server.h"
 #include "api/router.h"
+#include "api/v1/auth.h"
+#include "api/v1/read_model.h"
 #include "app/config.h"
 #include "app/domains.h"
 #include "bus/bus.h"
@@ -62,6 +64,8 @@ class Hub {
   FinanceDomain finance_;
   InventoryDomain inventory_;
   IdentityDomain identity_;
+  std::unique_ptr<api::v1::Auth> auth_;
+  std::unique_ptr<api::v1::ReadModel> read_model_;
   api::Router router_;
   std::unique_ptr<api::HttpServer> server_;
   bool started_ = false;

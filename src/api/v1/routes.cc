@@ -306,6 +306,14 @@ Result<HttpResponse> GetOpenApi(Ctx& c) {
   return r;
 }
 
+// The calling key, so a client can show what its role may do.
+Result<HttpResponse> GetMe(Ctx& c) {
+  HUB_TRY_STATUS(CheckQuery(c.req, {}));
+  return Json(
+      200, json::object{
+               {"key_id", c.who.key_id}, {"label", c.who.label}, {"role", RoleName(c.who.role)}});
+}
+
 Result<HttpResponse> ListMessages(Ctx& c) {
   HUB_TRY_STATUS(
       CheckQuery(c.req, {"source", "topic", "correlation_id", "from", "to", "cursor", "limit"}));
@@ -706,6 +714,7 @@ const std::vector<Spec>& Specs() {
   static const std::vector<Spec> specs = {
       {"GET", "/v1/overview", Access::kRead, kNoFlags, GetOverview},
       {"GET", "/v1/openapi.json", Access::kRead, kNoFlags, GetOpenApi},
+      {"GET", "/v1/me", Access::kRead, kNoFlags, GetMe},
       {"GET", "/v1/messages", Access::kRead, kPii, ListMessages},
       {"GET", "/v1/messages/{id}", Access::kRead, kPii,
        [](Ctx& c) { return GetMessage(c, false); }},

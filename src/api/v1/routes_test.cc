@@ -34,6 +34,7 @@ const std::map<std::string, Sample>& Samples() {
   static const std::map<std::string, Sample> m = {
       {"GET /v1/overview", {"/v1/overview", ""}},
       {"GET /v1/openapi.json", {"/v1/openapi.json", ""}},
+      {"GET /v1/me", {"/v1/me", ""}},
       {"GET /v1/messages",
        {"/v1/"
         "messages?source=shopify&topic=orders:create&correlation_id=c1&from=2026-01-01T00:00:00Z"
@@ -425,6 +426,26 @@ TEST_F(V1Test, EveryRouteHappyPath) {
   auto page = BodyOf(As(Role::kViewer, "GET", "/v1/messages"));
   EXPECT_EQ(page["next_cursor"], "c2");
   EXPECT_TRUE(BodyOf(As(Role::kViewer, "GET", "/v1/replays"))["next_cursor"].is_null());
+}
+
+TEST_F(V1Test, MeNamesTheCallingKeyForEveryRole) {
+  HttpResponse anonymous = Call("GET", "/v1/me", "", {});
+  EXPECT_EQ(anonymous.status, 401);
+  EXPECT_EQ(anonymous.content_type, "application/problem+json");
+  EXPECT_EQ(Call("GET", "/v1/me", "", {{"Authorization", "Bearer rh_nope"}}).status, 401);
+  for (Role role : {Role::kAdmin, Role::kFinance, Role::kSteward, Role::kViewer}) {
+    HttpResponse resp = As(role, "GET", "/v1/me");
+    ASSERT_EQ(resp.status, 200) << RoleName(role) << " " << resp.body;
+    EXPECT_EQ(resp.content_type, "application/json");
+    const json::object want{{"key_id", KeyIdOf(keys_[role])},
+                            {"label", "t-" + std::string(RoleName(role))},
+                            {"role", RoleName(role)}};
+    EXPECT_EQ(BodyOf(resp), want) << RoleName(role);
+    EXPECT_EQ(resp.body.find(keys_[role]), std::string::npos) << "the secret must not be echoed";
+  }
+  // The ingest role may call no v1 route, this one included.
+  EXPECT_EQ(As(Role::kIngest, "GET", "/v1/me").status, 403);
+  EXPECT_EQ(As(Role::kViewer, "GET", "/v1/me?x=1").status, 400);
 }
 
 TEST_F(V1Test, PiiIsMaskedForReadersAndAuditedForStewardsAndAdmins) {

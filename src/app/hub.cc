@@ -140,9 +140,7 @@ Status Hub::Init() {
     return events;
   };
   HUB_TRY(bus_, bus::Bus::Open(*store_, bo, translator, clock_));
-  if (test_source) {
-    bus_->AddHandler(MakeTestHandler());
-  }
+
   HUB_TRY_STATUS(InitDomains());
   HUB_TRY_STATUS(store_->Migrate(api::v1::Migrations()));
   auth_ = std::make_unique<api::v1::Auth>(*store_, clock_);
@@ -351,6 +349,9 @@ api::HttpResponse Hub::HandleWebhook(api::HttpRequest& req) {
 }
 
 Status Hub::Start() {
+  if (config_.sources.count("test") != 0 && test_handler_) {
+    bus_->AddHandler(MakeTestHandler());
+  }
   HUB_TRY_STATUS(bus_->Start());
   HUB_TRY(auto hp, ParseListen(config_.server.listen));
   api::HttpServerOptions so;

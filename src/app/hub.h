@@ -25,6 +25,9 @@ class Hub {
  public:
   // Opens (and migrates) the store under config.store.data_dir.
   static Result<std::unique_ptr<Hub>> Open(const Config& config, const Clock& clock);
+  // Benchmarks of the inbox alone: the test source's messages are stored and
+  // translated but no domain applies them.
+  void DisableTestHandlerForBenchmarks() { test_handler_ = false; }
   ~Hub();
 
   // Starts the bus workers and the HTTP listener.
@@ -69,6 +72,7 @@ class Hub {
   api::Router router_;
   std::unique_ptr<api::HttpServer> server_;
   bool started_ = false;
+  bool test_handler_ = true;
 };
 
 // Splits "host:port"; kInvalidArgument naming the value.

@@ -421,10 +421,18 @@ class BusImpl final : public Bus {
       return 0;
     }
     std::vector<std::pair<DomainQueue*, Item>> enqueued;
+    // Translate before taking the write lock: parsing is CPU work that must
+    // not hold up the ingest committer's fsync.
+    std::vector<Result<std::vector<Event>>> translated;
+    translated.reserve(msgs.size());
+    for (auto& [m, replay_domain] : msgs) {
+      translated.push_back(translator_(m));
+    }
     store::Transaction tx(conn);
     HUB_TRY_STATUS(tx.Begin());
+    std::size_t mi = 0;
     for (auto& [m, replay_domain] : msgs) {
-      auto events = translator_(m);
+      auto& events = translated[mi++];
       if (!events && events.error().transient()) {
         continue;  // stays 'new'; retried on the next pass
       }

@@ -58,8 +58,8 @@ async function toError(res: Response): Promise<ApiError> {
   return new ApiError(res.status, res.statusText || `HTTP ${res.status}`, "", requestId);
 }
 
-export async function request(method: string, path: string, body?: Json, accept = "application/json"): Promise<Response> {
-  const headers: Record<string, string> = { Accept: accept };
+export async function request(method: string, path: string, body?: Json, accept = "application/json", extra: Record<string, string> = {}): Promise<Response> {
+  const headers: Record<string, string> = { Accept: accept, ...extra };
   const key = storedKey();
   if (key) headers.Authorization = `Bearer ${key}`;
   if (body !== undefined) headers["Content-Type"] = "application/json";
@@ -77,15 +77,44 @@ export async function request(method: string, path: string, body?: Json, accept 
   return res;
 }
 
-export async function api<T = Obj>(method: string, path: string, body?: Json): Promise<T> {
-  const res = await request(method, path, body);
+async function bodyOf<T>(res: Response): Promise<T> {
   if (res.status === 204) return {} as T;
   const text = await res.text();
   return (text ? JSON.parse(text) : {}) as T;
 }
 
+export async function api<T = Obj>(method: string, path: string, body?: Json, headers: Record<string, string> = {}): Promise<T> {
+  return bodyOf<T>(await request(method, path, body, "application/json", headers));
+}
+
 export const get = <T = Obj>(path: string) => api<T>("GET", path);
-export const post = <T = Obj>(path: string, body: Json = {}) => api<T>("POST", path, body);
+export const post = <T = Obj>(path: string, body: Json = {}, headers: Record<string, string> = {}) => api<T>("POST", path, body, headers);
+
+// A fresh Idempotency-Key for one user action (a POST that creates): a
+// retried request with the same key is answered from the hub's record.
+export function idempotencyKey(): string {
+  if (typeof crypto.randomUUID === "function") return `dash-${crypto.randomUUID()}`;
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  return `dash-${Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("")}`;
+}
+
+// POST that creates (Idempotency-Key required by the hub).
+export const create = <T = Obj>(path: string, body: Json = {}) => post<T>(path, body, { "Idempotency-Key": idempotencyKey() });
+
+// GET of a resource with its ETag (for If-Match on the change that follows).
+export async function getWithEtag<T = Obj>(path: string): Promise<{ value: T; etag: string }> {
+  const res = await request("GET", path);
+  const etag = res.headers.get("etag") ?? "";
+  return { value: await bodyOf<T>(res), etag };
+}
+
+// POST guarded by If-Match: reads the resource for its ETag, then changes it;
+// a 412 (changed since read) surfaces as the server's problem.
+export async function postIfMatch<T = Obj>(resourcePath: string, actionPath: string, body: Json = {}): Promise<T> {
+  const { etag } = await getWithEtag(resourcePath);
+  if (!etag) throw new ApiError(0, "No ETag", `GET ${resourcePath} returned no ETag to send as If-Match`);
+  return post<T>(actionPath, body, { "If-Match": etag });
+}
 
 // Encodes one path segment ("a/b" stays one segment).
 export const seg = (s: string) => encodeURIComponent(s);

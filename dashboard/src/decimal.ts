@@ -20,9 +20,11 @@ function scaleOf(text: string): number {
   return m && m[3] ? m[3].length : 0;
 }
 
-// Sum of decimal strings at the largest scale among them; null when any is
-// not a plain decimal.
-export function sumDecimals(values: string[]): string | null {
+// Sum of decimal strings at the largest scale among them; empty cells (the
+// ledger leaves the other side of a posting "") count as nothing; null when
+// any other value is not a plain decimal.
+export function sumDecimals(all: string[]): string | null {
+  const values = all.filter((v) => v !== "");
   if (!values.every(isDecimal)) return null;
   const scale = Math.max(0, ...values.map(scaleOf));
   let total = 0n;

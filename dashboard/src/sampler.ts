@@ -51,6 +51,8 @@ async function sampleOnce(): Promise<void> {
       } else if (m.name === "retailhub_backlog_messages") s.backlog[m.labels.domain ?? "?"] = m.value;
     }
   }
+  // Without a readable /metrics the overview's own counter stands in.
+  if (s.ingestTotal === null && s.overview && typeof s.overview.ingest_total === "number") s.ingestTotal = s.overview.ingest_total;
   history.push(s);
   if (history.length > kHistoryMax) history.splice(0, history.length - kHistoryMax);
   listeners.forEach((fn) => fn());

@@ -2,8 +2,8 @@
 # Browser tests of the dashboard against the real hub. Builds nothing.
 #   tests/browser/run.sh build/bin/retailhub
 # Plays `retailhub demo` into a temp data dir, creates keys for alice
-# (admin), bob (finance) and vic (viewer), starts `retailhub serve` on a free
-# port, runs dashboard.spec.mjs in /usr/bin/chromium and stops the server.
+# (admin), bob (finance) and vic (viewer), ingests two transactions that
+# become open exceptions, starts `retailhub serve` on a free port, runs dashboard.spec.mjs in /usr/bin/chromium and stops the server.
 # Needs: dashboard/dist and dashboard/node_modules (dashboard/build.sh).
 # Screenshots: test-artifacts/browser/ (or $ARTIFACTS). Last line of output:
 # "N passed, N failed"; exit status non-zero on any failure.
@@ -50,7 +50,10 @@ if ! "$bin" demo --data "$data" >"$logs/demo.out" 2>"$logs/demo.err"; then
 fi
 order_id=${ORDER_ID:-$(node -e '
   const t = require("fs").readFileSync(0, "utf8");
+  // The hub order id is <source>:<account>:<id> ("Order shopify:demo-shop.myshopify.com:5551001
+  // timeline:"); the order number (#1001) is not an id the API takes.
   for (const re of [/"order_id"\s*:\s*"([^"]+)"/i,
+                    /\border\s+([a-z][a-z0-9_]*:[A-Za-z0-9_.@+-]+:[A-Za-z0-9_.@+-]+)/i,
                     /order[ _-]?id\s*[:=]?\s*([A-Za-z0-9][A-Za-z0-9_:.#\/-]*)/i,
                     /\border\s+([A-Za-z0-9_:.#\/-]*\d[A-Za-z0-9_:.#\/-]*)/i]) {
     const m = re.exec(t);
@@ -70,6 +73,21 @@ key_finance=$(key finance bob) || setup_fail "retailhub keys create (bob) failed
 key_viewer=$(key viewer vic) || setup_fail "retailhub keys create (vic) failed"
 [[ -n "$key_admin" && -n "$key_finance" && -n "$key_viewer" ]] || setup_fail "a key came back empty"
 
+# 2b. The demo leaves no open exception; the replay and resolve scenarios
+# need some. Two Shopify transactions of the demo order through gateways
+# with no clearing account (klarna, affirm): `serve` processes them into
+# finance business exceptions "unmapped" (ledger domain) — a replay of
+# those waits for a second approver.
+unmapped_tx() {  # id gateway
+  local f="$data/tx-$2.json"
+  printf '{"id":%s,"order_id":5551001,"kind":"sale","status":"success","gateway":"%s","amount":"1.00","currency":"USD","processed_at":"2026-11-20T10:00:00Z"}\n' "$1" "$2" >"$f"
+  "$bin" ingest --data "$data" --source shopify --account demo-shop.myshopify.com \
+    --topic order_transactions/create "$f" >>"$logs/ingest.out" 2>>"$logs/ingest.err" ||
+    { cat "$logs/ingest.out" "$logs/ingest.err" >&2; return 1; }
+}
+unmapped_tx 6099 klarna || setup_fail "retailhub ingest (klarna transaction) failed"
+unmapped_tx 6098 affirm || setup_fail "retailhub ingest (affirm transaction) failed"
+
 # 3. The hub on a free port; it prints its URL on stdout.
 "$bin" serve --data "$data" --listen 127.0.0.1:0 >"$logs/serve.out" 2>"$logs/serve.err" &
 pid=$!
@@ -85,6 +103,13 @@ if [[ -z "$base_url" ]]; then
   setup_fail "retailhub serve did not print its URL within ${serve_timeout_s}s"
 fi
 echo "# hub at $base_url (data $data)"
+# The exceptions exist once serve has processed the two transactions.
+for _ in $(seq $((serve_timeout_s * 10))); do
+  grep -q 'affirm' "$logs/serve.err" "$logs/serve.out" 2>/dev/null && break
+  sleep 0.1
+done
+"$bin" exceptions list --data "$data" >"$logs/exceptions.out" 2>&1 || true
+echo "# open exceptions: $(grep -c unmapped "$logs/exceptions.out" || true) unmapped"
 
 # 4. The browser scenarios.
 BASE_URL=$base_url KEY_ADMIN=$key_admin KEY_FINANCE=$key_finance KEY_VIEWER=$key_viewer \

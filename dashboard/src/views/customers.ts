@@ -1,17 +1,27 @@
 // Customers: search, golden record with sources and lineage, the review
 // queue with match explanations, and merge/unmerge for stewards.
-import { get, post, seg, withQuery } from "../api";
+import { create, get, seg, withQuery } from "../api";
 import { append, clear, field, h, isObj, tid, type Json, type Obj } from "../dom";
 import { act, cellText, facts, loading, pagedList, problemBox, section, table, type Column } from "../ui";
 import type { Ctx, View } from "../context";
 
-// Merge and unmerge endpoints (steward actions).
-const kMergePath = "/v1/customers/merge";
-const kUnmergePath = "/v1/customers/unmerge";
+// Merge and unmerge endpoints (steward actions; Idempotency-Key required).
+const kMergePath = "/v1/customers/merges";
+const kUnmergePath = "/v1/customers/unmerges";
 
+// Review-queue items: {"a","b","probability"}; records are "<source>:<id>".
 function pairOf(r: Obj): [string, string] {
-  return [field(r, "a", "record_a", "left"), field(r, "b", "record_b", "right")];
+  return [field(r, "a", "record_a"), field(r, "b", "record_b")];
 }
+
+// A golden record's attribute values ({"values": {...}}).
+const valuesOf = (c: Obj): Obj => (isObj(c.values) ? c.values : {});
+const nameOf = (c: Obj): string => {
+  const v = valuesOf(c);
+  return [field(v, "first_name"), field(v, "last_name")].filter(Boolean).join(" ") || field(v, "name", "full_name");
+};
+// A source record's key as the identity API takes it: "<source>:<source_id>".
+const recordOf = (r: Obj): string => [field(r, "source"), field(r, "source_id")].join(":");
 
 function explainPanel(ctx: Ctx, a: string, b: string, host: HTMLElement, after: () => void): void {
   clear(host);
@@ -21,7 +31,7 @@ function explainPanel(ctx: Ctx, a: string, b: string, host: HTMLElement, after: 
       clear(host);
       const fields = Array.isArray(ex.fields) ? (ex.fields.filter(isObj) as Obj[]) : [];
       const merge = ctx.can.stewardCustomers ? h("button", { class: "primary", testid: "merge-button" }, `Merge ${a} + ${b}`) : null;
-      merge?.addEventListener("click", () => void act(merge, `Merged ${a} and ${b}.`, () => post(kMergePath, { a, b }), after));
+      merge?.addEventListener("click", () => void act(merge, `Merged ${a} and ${b}.`, () => create(kMergePath, { record_a: a, record_b: b }), after));
       append(
         host,
         h("h3", {}, `Why ${a} and ${b} may be the same customer`),
@@ -31,9 +41,8 @@ function explainPanel(ctx: Ctx, a: string, b: string, host: HTMLElement, after: 
           [
             { label: "Field", render: (r) => field(r, "field", "name") },
             { label: "Level", key: "level" },
-            { label: "A", render: (r) => field(r, "a", "value_a") },
-            { label: "B", render: (r) => field(r, "b", "value_b") },
             { label: "Weight", key: "weight", numeric: true },
+            { label: "TF adjustment", key: "tf_adjustment", numeric: true },
           ],
           fields,
           (r) => tid("explain-row", field(r, "field", "name")),
@@ -53,34 +62,31 @@ function goldenRecord(ctx: Ctx, id: string): HTMLElement {
     .then((c) => {
       clear(host);
       const lineage = isObj(c.lineage) ? c.lineage : {};
-      const attrs: Obj[] = Object.entries(c)
-        .filter(([k, v]) => !["sources", "lineage"].includes(k) && (v === null || typeof v !== "object"))
-        .map(([k, v]) => ({ attribute: k, value: v, from: isObj(lineage[k]) || Array.isArray(lineage[k]) ? JSON.stringify(lineage[k]) : cellText(lineage[k] as Json) }));
+      const from = (l: Json | undefined): string => (isObj(l) ? recordOf(l) : cellText(l));
+      const attrs: Obj[] = Object.entries(valuesOf(c)).map(([k, v]) => ({ attribute: k, value: v, from: from(lineage[k]) }));
       const sources = Array.isArray(c.sources) ? (c.sources.filter(isObj) as Obj[]) : [];
       const srcCols: Column<Obj>[] = [
-        { label: "Record", render: (r) => field(r, "record_id", "id") },
+        { label: "Record", render: (r) => recordOf(r) },
         { label: "Source", key: "source" },
-        { label: "Source id", render: (r) => field(r, "source_id", "external_id") },
-        { label: "Name", render: (r) => field(r, "name", "full_name") },
-        { label: "Email", key: "email" },
+        { label: "Source id", key: "source_id" },
       ];
       if (ctx.can.stewardCustomers && sources.length > 1) {
         srcCols.push({
           label: "",
           render: (r) => {
-            const rec = field(r, "record_id", "id");
+            const rec = recordOf(r);
             const b = h("button", { testid: tid("unmerge", rec) }, "Unmerge");
-            b.addEventListener("click", () => void act(b, `Record ${rec} split from the customer.`, () => post(kUnmergePath, { record: rec }), () => ctx.go(`#/customers/${encodeURIComponent(id)}`)));
+            b.addEventListener("click", () => void act(b, `Record ${rec} split from the customer.`, () => create(kUnmergePath, { record: rec }), () => ctx.go(`#/customers/${encodeURIComponent(id)}`)));
             return b;
           },
         });
       }
       append(
         host,
-        h("h2", {}, `Golden record ${field(c, "customer_id", "id") || id}`),
+        h("h2", {}, `Golden record ${field(c, "id") || id}`, c.erased === true ? h("span", { class: "badge warn" }, "erased") : null),
         table("customer-attributes", [{ label: "Attribute", key: "attribute" }, { label: "Value", key: "value" }, { label: "From (lineage)", key: "from" }], attrs),
         h("h3", {}, "Source records"),
-        table("customer-sources", srcCols, sources, (r) => tid("source-row", field(r, "record_id", "id"))),
+        table("customer-sources", srcCols, sources, (r) => tid("source-row", recordOf(r))),
       );
     })
     .catch((e) => {
@@ -106,14 +112,14 @@ export const customersView: View = (ctx: Ctx, args: string[]) => {
       table(
         "customer-results-table",
         [
-          { label: "Customer", render: (r) => h("a", { href: `#/customers/${encodeURIComponent(field(r, "customer_id", "id"))}`, testid: tid("customer-link", field(r, "customer_id", "id")) }, field(r, "customer_id", "id")) },
-          { label: "Name", render: (r) => field(r, "name", "full_name") },
-          { label: "Email", key: "email" },
-          { label: "Phone", key: "phone" },
-          { label: "Sources", render: (r) => (Array.isArray(r.sources) ? String(r.sources.length) : field(r, "source_count")) },
+          { label: "Customer", render: (r) => h("a", { href: `#/customers/${encodeURIComponent(field(r, "id"))}`, testid: tid("customer-link", field(r, "id")) }, field(r, "id")) },
+          { label: "Name", render: (r) => nameOf(r) },
+          { label: "Email", render: (r) => field(valuesOf(r), "email") },
+          { label: "Phone", render: (r) => field(valuesOf(r), "phone") },
+          { label: "Sources", render: (r) => (Array.isArray(r.sources) ? String(r.sources.length) : "") },
         ],
         items,
-        (r) => tid("customer-row", field(r, "customer_id", "id")),
+        (r) => tid("customer-row", field(r, "id")),
         "No customer matches.",
       ),
     );
@@ -122,14 +128,13 @@ export const customersView: View = (ctx: Ctx, args: string[]) => {
   const explainHost = h("div", { testid: "explain-panel" });
   const reviewHost = h("div", {}, loading());
   const loadReview = () =>
-    pagedList(reviewHost, "review-table", "/v1/customers/review", { limit: "25" }, (items) =>
+    pagedList(reviewHost, "review-table", "/v1/customers/review-queue", { limit: "25" }, (items) =>
       table(
         "review-table",
         [
           { label: "Record A", render: (r) => pairOf(r)[0] },
           { label: "Record B", render: (r) => pairOf(r)[1] },
-          { label: "Score", render: (r) => field(r, "total", "score", "weight"), numeric: true },
-          { label: "Band", key: "band" },
+          { label: "Match probability", key: "probability", numeric: true },
           {
             label: "",
             render: (r) => {
@@ -145,7 +150,12 @@ export const customersView: View = (ctx: Ctx, args: string[]) => {
         "No pairs waiting for review.",
       ),
     );
-  void loadReview();
+  // The review queue and explanations are steward work (the hub answers 403 to others).
+  if (ctx.can.stewardCustomers) void loadReview();
+  else {
+    clear(reviewHost);
+    reviewHost.appendChild(h("p", { class: "muted", testid: "review-steward-only" }, "The review queue is open to stewards and administrators."));
+  }
   append(root, section("Search", "panel-customer-search", form, results), section("Review queue", "panel-review", h("p", { class: "muted" }, "Possible duplicates the matcher was not sure about."), reviewHost, explainHost));
   return { el: root };
 };

@@ -1,6 +1,6 @@
 // Exceptions & DLQ: open failures with their reason, replay requests
 // (finance-touching replays need a second user's approval) and resolution.
-import { get, post, seg, withQuery, type Page } from "../api";
+import { create, get, post, postIfMatch, seg, withQuery, type Page } from "../api";
 import { append, clear, field, h, tid, type Obj } from "../dom";
 import { act, flash, loading, pagedList, problemBox, section, table, type Column } from "../ui";
 import type { Ctx, View } from "../context";
@@ -43,7 +43,7 @@ export const exceptionsView: View = (ctx: Ctx) => {
       { label: "Created", render: (r) => field(r, "created_at").replace("T", " ").replace(/\.\d+Z$|Z$/, " UTC") },
       { label: "Source", render: (r) => [field(r, "source"), field(r, "topic")].filter(Boolean).join(" · ") },
       { label: "Stage", key: "stage" },
-      { label: "Reason", render: (r) => h("code", {}, field(r, "reason_code", "reason")) },
+      { label: "Reason", render: (r) => h("code", {}, field(r, "reason", "reason_code")) },
       { label: "Message", render: (r) => h("span", { testid: "failure-message" }, field(r, "message", "detail")) },
       { label: "Finance", render: (r) => (r.finance ? h("span", { class: "badge warn" }, "finance") : "") },
     );
@@ -65,7 +65,7 @@ export const exceptionsView: View = (ctx: Ctx) => {
           flash("error", new Error("A resolution note is required."));
           return;
         }
-        void act(confirm, `Exception ${id} resolved.`, () => post(`/v1/exceptions/${seg(id)}/resolve`, { note: note.value.trim() }), refresh);
+        void act(confirm, `Exception ${id} resolved.`, () => postIfMatch(`/v1/exceptions/${seg(id)}`, `/v1/exceptions/${seg(id)}/resolve`, { note: note.value.trim() }), refresh);
       });
       cell.append(note, confirm);
       note.focus();
@@ -127,7 +127,7 @@ export const exceptionsView: View = (ctx: Ctx) => {
         btn,
         `Replay requested for ${ids.length} entr${ids.length === 1 ? "y" : "ies"}.`,
         async () => {
-          const r = await post("/v1/replays", { failure_ids: ids, reason: reason.value.trim() });
+          const r = await create("/v1/replays", { failure_ids: ids, reason: reason.value.trim() });
           reason.value = "";
           return r;
         },

@@ -1,22 +1,19 @@
 // Order timeline: the order's state, every event that shaped it (with
 // source and correlation id) and the journal lines it posted.
-import { get, seg } from "../api";
+import { get, seg, type Page } from "../api";
 import { append, clear, field, h, isObj, when, type Obj } from "../dom";
 import { facts, loading, problemBox, section, table } from "../ui";
 import type { Ctx, View } from "../context";
 
-// Journal lines from GET /v1/orders/{id}/postings: either flat lines or
-// entries holding "lines"; entries are flattened, keeping entry id and date.
-function journalLines(postings: unknown[]): Obj[] {
+// Journal lines from GET /v1/orders/{id}/postings ({items: entries}, each
+// entry holding "postings"): flattened, keeping entry id, date and memo.
+function journalLines(entries: unknown[]): Obj[] {
   const out: Obj[] = [];
-  for (const p of postings) {
-    if (!isObj(p)) continue;
-    if (Array.isArray(p.lines)) {
-      for (const l of p.lines) {
-        if (isObj(l)) out.push({ entry_id: field(p, "entry_id", "id"), posted_at: field(p, "posted_at", "at", "effective_at"), memo: field(p, "memo", "description"), ...l });
-      }
-    } else {
-      out.push(p);
+  for (const e of entries) {
+    if (!isObj(e)) continue;
+    const lines = Array.isArray(e.postings) ? e.postings : [];
+    for (const l of lines) {
+      if (isObj(l)) out.push({ ...l, entry_id: field(e, "id"), posted_at: field(e, "effective_at"), memo: field(l, "memo") || field(e, "description") });
     }
   }
   return out;
@@ -24,7 +21,7 @@ function journalLines(postings: unknown[]): Obj[] {
 
 function orderDetail(id: string): HTMLElement {
   const host = h("div", {}, loading());
-  Promise.all([get(`/v1/orders/${seg(id)}`), get<unknown[]>(`/v1/orders/${seg(id)}/postings`).catch((e: unknown) => e)])
+  Promise.all([get(`/v1/orders/${seg(id)}`), get<Page>(`/v1/orders/${seg(id)}/postings`).then((p) => p.items ?? []).catch((e: unknown) => e)])
     .then(([order, postings]) => {
       clear(host);
       const timeline = Array.isArray(order.timeline) ? (order.timeline.filter(isObj) as Obj[]) : [];
@@ -47,8 +44,8 @@ function orderDetail(id: string): HTMLElement {
         section(
           `Order ${field(order, "order_id") || id}`,
           "order-summary",
-          h("p", {}, "State: ", h("span", { class: "badge", testid: "order-state" }, field(order, "state"))),
-          facts("order-facts", order, ["timeline", "state"]),
+          h("p", {}, "State: ", h("span", { class: "badge", testid: "order-state" }, field(order, "status"))),
+          facts("order-facts", order, ["timeline", "status"]),
         ),
         section("Timeline", "panel-timeline", timeline.length ? ol : h("p", { class: "muted" }, "No events.")),
         section(
@@ -60,7 +57,7 @@ function orderDetail(id: string): HTMLElement {
                 [
                   { label: "Entry", render: (r) => field(r, "entry_id", "entry") },
                   { label: "Posted", render: (r) => when(field(r, "posted_at", "at")) },
-                  { label: "Account", render: (r) => [field(r, "account"), field(r, "account_name", "name")].filter(Boolean).join(" ") },
+                  { label: "Account", key: "account" },
                   { label: "Memo", render: (r) => field(r, "memo", "description") },
                   { label: "Currency", key: "currency" },
                   { label: "Debit", key: "debit", numeric: true, total: true },

@@ -16,17 +16,14 @@ function numbers(o: unknown): Record<string, number> {
   return out;
 }
 
-// Messages per second between consecutive samples from the ingest counter;
-// the overview's own ingest_rate when /metrics is not readable.
+// Messages per second between consecutive samples of the ingest counter
+// (/metrics, or the overview's ingest_total when /metrics is not readable).
 function ingestSeries(hist: readonly Sample[]): Series {
   const points: Array<[number, number]> = [];
   for (let i = 0; i < hist.length; i++) {
     const cur = hist[i], prev = hist[i - 1];
     if (prev && cur.ingestTotal !== null && prev.ingestTotal !== null) {
       points.push([cur.at, Math.max(0, (cur.ingestTotal - prev.ingestTotal) / ((cur.at - prev.at) / 1000))]);
-    } else if (cur.ingestTotal === null && cur.overview) {
-      const r = Number(cur.overview.ingest_rate);
-      if (Number.isFinite(r)) points.push([cur.at, r]);
     }
   }
   return { name: "messages/s", points };
@@ -71,7 +68,7 @@ function render(host: HTMLElement): void {
   const errors = errorsOf(last);
   const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
   const ingest = ingestSeries(hist);
-  const rate = ingest.points.length ? ingest.points[ingest.points.length - 1][1] : Number(ov.ingest_rate);
+  const rate = ingest.points.length ? ingest.points[ingest.points.length - 1][1] : NaN;
   host.appendChild(
     h(
       "div",
@@ -79,7 +76,8 @@ function render(host: HTMLElement): void {
       kpi("kpi-ingest-rate", "Ingest rate", Number.isFinite(rate) ? `${rate.toFixed(2)} msg/s` : "—"),
       kpi("kpi-backlog", "Backlog", String(sum(backlog)), "messages waiting"),
       kpi("kpi-errors", "Errors", String(sum(errors)), "DLQ + exceptions"),
-      kpi("kpi-unmatched", "Unmatched settlements", ov.unmatched_settlements === undefined ? "—" : String(ov.unmatched_settlements)),
+      kpi("kpi-ingest-total", "Messages ingested", ov.ingest_total === undefined ? "—" : String(ov.ingest_total), "since the hub started"),
+      kpi("kpi-parked", "Parked", ov.parked === undefined ? "—" : String(ov.parked), "waiting for an earlier event"),
     ),
   );
   const backlogSeries = keyedSeries(hist, backlogOf);

@@ -1,13 +1,25 @@
 // Reconciliation: payouts with their match status, a payout's proof
 // (lines, residuals) and the open reconciliation exceptions.
 import { get, seg } from "../api";
-import { append, clear, field, h, isObj, tid, type Obj } from "../dom";
+import { append, clear, field, h, isObj, tid, when, type Obj } from "../dom";
 import { autoTable, facts, loading, pagedList, problemBox, section, table } from "../ui";
 import type { View } from "../context";
 
+// {"amount":{"amount":"1.00","currency":"USD"}} → amount "1.00", currency "USD".
+function flattenMoney(r: Obj): Obj {
+  const out: Obj = { ...r };
+  for (const [k, v] of Object.entries(r)) {
+    if (isObj(v) && typeof v.amount === "string" && typeof v.currency === "string") {
+      out[k] = v.amount;
+      if (out.currency === undefined) out.currency = v.currency;
+    }
+  }
+  return out;
+}
+
 function payoutReport(id: string): HTMLElement {
   const host = h("div", { testid: "payout-report" }, loading());
-  get(`/v1/reconcile/payouts/${seg(id)}`)
+  get(`/v1/reconciliation/payouts/${seg(id)}`)
     .then((r) => {
       clear(host);
       append(host, h("h2", {}, `Payout ${id}`), facts("payout-facts", r));
@@ -34,23 +46,26 @@ export const reconcileView: View = (_ctx, args: string[]) => {
   }
   const payouts = h("div", {}, loading());
   const exceptions = h("div", {}, loading());
-  void pagedList(payouts, "payouts-table", "/v1/reconcile/payouts", { limit: "50" }, (items) =>
+  void pagedList(payouts, "payouts-table", "/v1/reconciliation/payouts", { limit: "50" }, (items) =>
     table(
       "payouts-table",
       [
         { label: "Payout", render: (r) => h("a", { href: `#/reconcile/payouts/${encodeURIComponent(field(r, "payout_id", "id"))}`, testid: tid("payout-link", field(r, "payout_id", "id")) }, field(r, "payout_id", "id")) },
-        { label: "Source", render: (r) => field(r, "source", "processor") },
-        { label: "Arrival", render: (r) => field(r, "arrival_date", "paid_at", "at") },
+        { label: "Gateway", render: (r) => field(r, "gateway", "source") },
+        { label: "Arrival", render: (r) => when(field(r, "arrival_at", "arrival_date")) },
         { label: "Currency", key: "currency" },
         { label: "Amount", render: (r) => field(r, "amount", "net", "net_amount"), numeric: true },
         { label: "Status", render: (r) => h("span", { class: "badge" }, field(r, "status", "state")) },
+        { label: "Closes", render: (r) => (r.closes === true ? "yes" : r.closes === false ? h("span", { class: "badge warn" }, `residual ${field(r, "residual")}`) : "") },
       ],
       items,
       (r) => tid("payout-row", field(r, "payout_id", "id")),
       "No payouts yet.",
     ),
   );
-  void pagedList(exceptions, "recon-exceptions-table", "/v1/reconcile/exceptions", { limit: "50" }, (items) => autoTable("recon-exceptions-table", items, "No open reconciliation exceptions."));
+  void pagedList(exceptions, "recon-exceptions-table", "/v1/reconciliation/exceptions", { limit: "50" }, (items) =>
+    autoTable("recon-exceptions-table", items.map(flattenMoney), "No open reconciliation exceptions."),
+  );
   append(root, section("Payouts", "panel-payouts", payouts), section("Reconciliation exceptions", "panel-recon-exceptions", exceptions));
   return { el: root };
 };

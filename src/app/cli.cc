@@ -29,8 +29,9 @@ constexpr int kExitUsage = 2;
 using Registrar = void (*)(CLI::App&, CliContext&);
 // Every area's commands, in the order `retailhub --help` lists them. Add a line per area.
 constexpr Registrar kRegistrars[] = {
-    RegisterServeCommands,  RegisterConfigCommands, RegisterVersionCommands, RegisterBusCommands,
-    RegisterIngestCommands, RegisterDomainCommands, RegisterDemoCommands,    RegisterKeysCommands,
+    RegisterServeCommands, RegisterConfigCommands, RegisterVersionCommands,
+    RegisterBusCommands,   RegisterIngestCommands, RegisterDomainCommands,
+    RegisterDemoCommands,  RegisterKeysCommands,   RegisterReconcileCommands,
 };
 
 std::map<std::string, std::string> ProcessEnvironment() {

@@ -16,5 +16,6 @@ void RegisterIngestCommands(CLI::App& app, CliContext& ctx);  // ingest, transla
 void RegisterDomainCommands(CLI::App& app, CliContext& ctx);  // ledger, orders, inventory, identity
 void RegisterDemoCommands(CLI::App& app, CliContext& ctx);    // demo
 void RegisterKeysCommands(CLI::App& app, CliContext& ctx);    // keys create|list|revoke
+void RegisterReconcileCommands(CLI::App& app, CliContext& ctx);  // reconcile run|report|…
 
 }  // namespace hub::app

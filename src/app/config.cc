@@ -531,7 +531,7 @@ Result<Config> LoadConfig(const std::filesystem::path& path) {
 Status ApplyEnvOverrides(Config& config, const std::map<std::string, std::string>& env) {
   std::vector<std::string> known;
   for (const std::string& path : ScalarPaths()) {
-    const std::string_view section = path.substr(0, path.find('.'));
+    const std::string section = path.substr(0, path.find('.'));
     if (std::find(std::begin(kEnvSections), std::end(kEnvSections), section) !=
         std::end(kEnvSections)) {
       known.push_back(EnvVarName(path));

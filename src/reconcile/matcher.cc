@@ -708,11 +708,17 @@ std::optional<ExpectedItem> ExpectedFromTender(const Tender& t, std::string_view
 
 std::optional<ExpectedItem> ExpectedFromRefund(const Refund& r) {
   std::string gateway;
+  std::string reference = r.refund_id;
   std::int64_t total = 0;
   for (const Tender& t : r.tenders) {
     if (!t.gateway.empty() && t.kind == TenderKind::kCard) {
       gateway = t.gateway;
       total += t.amount.minor_units();
+      // The gateway's own refund id (Stripe re_…) is what its settlement
+      // lines name; the channel's refund id is only ours.
+      if (!t.gateway_reference.empty()) {
+        reference = t.gateway_reference;
+      }
     }
   }
   if (gateway.empty() && !r.tenders.empty()) {
@@ -723,7 +729,7 @@ std::optional<ExpectedItem> ExpectedFromRefund(const Refund& r) {
     total = r.amount.minor_units();
   }
   return ExpectedItem{.kind = ExpectedKind::kRefund,
-                      .reference = r.refund_id,
+                      .reference = reference,
                       .gateway = gateway,
                       .order_id = r.order_id,
                       .amount = Money(-total, r.amount.currency()),

@@ -112,6 +112,15 @@ TEST_F(DemoTest, OrderTimelineAndOneGoldenCustomer) {
   EXPECT_EQ(loc.at("available").as_int64(), 6);
 }
 
+TEST_F(DemoTest, StripePayoutReconcilesToTheCentWithNoExceptions) {
+  auto [rc, out] = Shell(Bin() + " reconcile run --format json --data " + data_);
+  ASSERT_EQ(rc, 0) << out;
+  const auto r = boost::json::parse(out).as_object();
+  EXPECT_EQ(r.at("payouts").as_int64(), 1);
+  EXPECT_EQ(r.at("payouts_closing").as_int64(), 1);
+  EXPECT_EQ(r.at("exceptions").as_int64(), 0) << out;
+}
+
 TEST_F(DemoTest, RefusesADirectoryThatAlreadyHoldsData) {
   auto [rc, out] = Shell(Bin() + " demo --data " + data_);
   EXPECT_EQ(rc, 1);

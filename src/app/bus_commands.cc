@@ -10,6 +10,7 @@
 
 #include "app/cli.h"
 #include "app/commands.h"
+#include "app/views.h"
 #include "bus/bus.h"
 #include "store/store.h"
 
@@ -34,31 +35,6 @@ Result<Opened> OpenData(const CliContext& ctx) {
   HUB_TRY(o.store, store::OpenSqliteStore({.path = db.string()}));
   HUB_TRY_STATUS(o.store->Migrate(bus::Operations::Migrations()));
   HUB_TRY(o.conn, o.store->Connect());
-  return o;
-}
-
-boost::json::object FailureJson(const bus::Failure& f, bool with_attempts) {
-  boost::json::object o{{"id", f.id},
-                        {"kind", f.kind},
-                        {"stage", f.stage},
-                        {"state", f.state},
-                        {"reason", f.reason_code},
-                        {"message", f.message},
-                        {"field", f.field},
-                        {"source", f.source},
-                        {"topic", f.topic},
-                        {"message_id", f.message_id},
-                        {"event_id", f.event_id},
-                        {"event_type", f.event_type},
-                        {"correlation_id", f.correlation_id},
-                        {"created_at", FormatRfc3339(f.created_at)},
-                        {"finance", f.finance}};
-  if (with_attempts) {
-    boost::system::error_code ec;
-    auto a = boost::json::parse(f.attempts, ec);
-    o["attempts"] = ec ? boost::json::value(boost::json::array{}) : a;
-    o["resolution"] = f.resolution;
-  }
   return o;
 }
 

@@ -36,25 +36,6 @@ Page Slice(json::array all, const std::string& cursor, int limit) {
   return p;
 }
 
-json::object FailureJson(const bus::Failure& f) {
-  return json::object{{"id", f.id},
-                      {"kind", f.kind},
-                      {"stage", f.stage},
-                      {"state", f.state},
-                      {"reason", f.reason_code},
-                      {"message", f.message},
-                      {"field", f.field},
-                      {"source", f.source},
-                      {"topic", f.topic},
-                      {"message_id", f.message_id},
-                      {"event_id", f.event_id},
-                      {"event_type", f.event_type},
-                      {"correlation_id", f.correlation_id},
-                      {"created_at", FormatRfc3339(f.created_at)},
-                      {"finance", f.finance},
-                      {"resolution", f.resolution}};
-}
-
 json::object ReplayJson(const bus::ReplayRequest& r) {
   json::array ids;
   for (const auto& i : r.failure_ids) {
@@ -183,7 +164,7 @@ class HubReadModel final : public api::v1::ReadModel {
     HUB_TRY(auto list, ops->ListFailures(f));
     Page p;
     for (const auto& x : list) {
-      p.items.push_back(FailureJson(x));
+      p.items.push_back(FailureJson(x, false));
     }
     if (static_cast<std::int64_t>(list.size()) == f.limit) {
       p.next_cursor = list.back().id;
@@ -195,11 +176,7 @@ class HubReadModel final : public api::v1::ReadModel {
     std::lock_guard l(mu_);
     HUB_TRY(bus::Operations * ops, Ops());
     HUB_TRY(bus::Failure f, ops->GetFailure(id));
-    auto o = FailureJson(f);
-    boost::system::error_code ec;
-    auto a = json::parse(f.attempts, ec);
-    o["attempts"] = ec ? json::value(json::array{}) : a;
-    return o;
+    return FailureJson(f, true);
   }
 
   Status ResolveFailure(const std::string& id, const std::string& actor,

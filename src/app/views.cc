@@ -177,4 +177,29 @@ json::object ExplanationJson(const identity::Explanation& e) {
                       {"rule", e.rule}};
 }
 
+boost::json::object FailureJson(const bus::Failure& f, bool with_attempts) {
+  boost::json::object o{{"id", f.id},
+                        {"kind", f.kind},
+                        {"stage", f.stage},
+                        {"state", f.state},
+                        {"reason", f.reason_code},
+                        {"message", f.message},
+                        {"field", f.field},
+                        {"source", f.source},
+                        {"topic", f.topic},
+                        {"message_id", f.message_id},
+                        {"event_id", f.event_id},
+                        {"event_type", f.event_type},
+                        {"correlation_id", f.correlation_id},
+                        {"created_at", FormatRfc3339(f.created_at)},
+                        {"finance", f.finance}};
+  if (with_attempts) {
+    boost::system::error_code ec;
+    auto a = boost::json::parse(f.attempts, ec);
+    o["attempts"] = ec ? boost::json::value(boost::json::array{}) : a;
+    o["resolution"] = f.resolution;
+  }
+  return o;
+}
+
 }  // namespace hub::app

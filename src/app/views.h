@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "app/domains.h"
+#include "bus/bus.h"
 
 namespace hub::app {
 
@@ -22,5 +23,7 @@ boost::json::array AvailabilityJson(const inventory::Availability& a, const std:
                                     const std::string& location);
 Result<boost::json::object> CustomerJson(const identity::Resolver& r, const std::string& id);
 boost::json::object ExplanationJson(const identity::Explanation& e);
+// A DLQ or exception entry; with_attempts adds the attempt history and resolution.
+boost::json::object FailureJson(const bus::Failure& f, bool with_attempts);
 
 }  // namespace hub::app

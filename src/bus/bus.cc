@@ -83,14 +83,6 @@ Metrics& M() {
   return *m;
 }
 
-std::string HeadersToJson(const std::vector<std::pair<std::string, std::string>>& headers) {
-  boost::json::array a;
-  for (const auto& [k, v] : headers) {
-    a.push_back(boost::json::array{boost::json::string(k), boost::json::string(v)});
-  }
-  return boost::json::serialize(a);
-}
-
 class BusImpl;
 
 struct DomainQueue {
@@ -313,7 +305,7 @@ class BusImpl final : public Bus {
             .Bind(7, m.received_at.micros)
             .Bind(8, m.correlation_id)
             .Bind(9, m.traceparent)
-            .Bind(10, HeadersToJson(m.headers))
+            .Bind(10, internal::HeadersToJson(m.headers))
             .Bind(11, m.url)
             .BindBlob(12, m.body);
         HUB_TRY(std::int64_t changed, ins->Run());

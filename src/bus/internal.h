@@ -1,13 +1,19 @@
 // Private to bus/: shared row writers.
 #pragma once
 
+#include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "core/result.h"
 #include "core/time.h"
 #include "store/store.h"
 
 namespace hub::bus::internal {
+
+// [[name, value], …]: the stored form of a message's headers.
+std::string HeadersToJson(const std::vector<std::pair<std::string, std::string>>& headers);
 
 Status InsertFailure(store::Connection& conn, const Clock& clock, std::string_view kind,
                      std::string_view stage, std::int64_t message_seq,

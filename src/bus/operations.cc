@@ -11,6 +11,14 @@ namespace hub::bus {
 
 namespace internal {
 
+std::string HeadersToJson(const std::vector<std::pair<std::string, std::string>>& headers) {
+  boost::json::array a;
+  for (const auto& [k, v] : headers) {
+    a.push_back(boost::json::array{boost::json::string(k), boost::json::string(v)});
+  }
+  return boost::json::serialize(a);
+}
+
 Status InsertFailure(store::Connection& conn, const Clock& clock, std::string_view kind,
                      std::string_view stage, std::int64_t message_seq,
                      std::string_view correlation_id, std::string_view event_id,
@@ -364,10 +372,6 @@ Result<std::vector<ReplayRequest>> Operations::ListReplays(const std::string& st
 }
 
 Result<IngestResult> Operations::Append(RawMessage m) {
-  boost::json::array headers;
-  for (const auto& [k, v] : m.headers) {
-    headers.push_back(boost::json::array{boost::json::string(k), boost::json::string(v)});
-  }
   store::Transaction tx(conn_);
   HUB_TRY_STATUS(tx.Begin());
   HUB_TRY(store::Statement * sel,
@@ -399,7 +403,7 @@ Result<IngestResult> Operations::Append(RawMessage m) {
       .Bind(7, m.received_at.micros)
       .Bind(8, m.correlation_id.empty() ? NewId("cor") : m.correlation_id)
       .Bind(9, m.traceparent)
-      .Bind(10, boost::json::serialize(headers))
+      .Bind(10, internal::HeadersToJson(m.headers))
       .Bind(11, m.url)
       .BindBlob(12, m.body);
   HUB_TRY_STATUS(ins->Run());

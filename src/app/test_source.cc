@@ -62,6 +62,12 @@ class TestHandler final : public bus::Handler {
   std::string_view domain() const override { return "test"; }
   bool Wants(const Event& e) const override { return e.type == "test.step"; }
   Status Apply(const Event& e, const bus::RawMessage& m, store::Connection& tx) override {
+    // {"mode":"transient"} simulates a downstream that keeps failing (503),
+    // so tests can hold work in the queue (backpressure, retries).
+    if (auto it = e.data.find("mode");
+        it != e.data.end() && it->value().is_string() && it->value().as_string() == "transient") {
+      return Fail(ErrorCode::kUnavailable, "test downstream unavailable");
+    }
     const std::int64_t n = e.data.at("n").as_int64();
     HUB_TRY(store::Statement * q,
             tx.Prepare("SELECT COALESCE(MAX(n), 0) FROM test_applied WHERE key = $1"));

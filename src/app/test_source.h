@@ -3,7 +3,8 @@
 // when the config declares [sources.test.accounts.<name>].
 //   X-Test-Signature: hex HMAC-SHA256 of the raw body with the account secret
 //   X-Test-Id:        the dedup key
-//   body:             {"key":"k1","n":3}  (n: the step's business sequence)
+//   body:             {"key":"k1","n":3}  (n: the step's business sequence;
+//                     "mode":"transient" makes its handler fail with 503)
 // Its domain handler ("test") applies step n of a key only after step n-1,
 // recording (key, n) in test_applied within the bus transaction.
 #pragma once

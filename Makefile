@@ -32,7 +32,6 @@ build-asan: deps
 
 run: build
 	@mkdir -p var
-	@echo "RetailHub listening on http://$(LISTEN)/  (Ctrl-C to stop)"
 	@exec $(BUILD)/bin/retailhub serve --data var --listen $(LISTEN)
 
 lint: deps

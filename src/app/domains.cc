@@ -405,4 +405,68 @@ Status ApplyIdentityEvent(IdentityDomain& d, const Event& e, store::Connection* 
   return Ok();
 }
 
+Status RecordStewardAction(store::Store& store, std::string_view action, std::string_view a,
+                           std::string_view b, std::string_view actor, const Clock& clock) {
+  HUB_TRY(auto conn, store.Connect());
+  HUB_TRY(store::Statement * ins,
+          conn->Prepare("INSERT INTO identity_actions (action, a, b, actor, at, after_message_seq) "
+                        "VALUES ($1, $2, $3, $4, $5, (SELECT COALESCE(MAX(seq), 0) FROM "
+                        "bus_messages))"));
+  ins->Bind(1, action).Bind(2, a).Bind(3, b).Bind(4, actor).Bind(5, clock.Now().micros);
+  HUB_TRY_STATUS(ins->Run());
+  return Ok();
+}
+
+namespace {
+Result<identity::RecordKey> KeyOf(const std::string& s) {
+  const auto colon = s.find(':');
+  if (colon == std::string::npos) {
+    return Fail(ErrorCode::kInvalidArgument, "bad record key " + s, "record");
+  }
+  return identity::RecordKey{s.substr(0, colon), s.substr(colon + 1)};
+}
+}  // namespace
+
+Status ReplayStewardActions(IdentityDomain& d, store::Connection& conn) {
+  HUB_TRY(store::Statement * q,
+          conn.Prepare("SELECT action, a, b FROM identity_actions ORDER BY seq"));
+  std::vector<std::array<std::string, 3>> actions;
+  for (;;) {
+    HUB_TRY(bool row, q->Step());
+    if (!row) {
+      break;
+    }
+    actions.push_back({q->Text(0), q->Text(1), q->Text(2)});
+  }
+  q->Reset();
+  for (const auto& [action, a, b] : actions) {
+    Status st = Ok();
+    if (action == "merge") {
+      auto ka = KeyOf(a);
+      auto kb = KeyOf(b);
+      if (ka && kb) {
+        auto ca = d.resolver->ClusterOf(*ka);
+        auto cb = d.resolver->ClusterOf(*kb);
+        if (ca && cb && !(*ca == *cb)) {
+          st = d.resolver->Merge(*ca, *cb).map([](auto&&) {});
+        }
+      }
+    } else if (action == "unmerge") {
+      if (auto k = KeyOf(a); k) {
+        st = d.resolver->Unmerge(*k).map([](auto&&) {});
+      }
+    } else if (action == "erase") {
+      if (a.starts_with("cus_")) {
+        st = d.resolver->Erase(identity::CustomerId{std::stoull(a.substr(4))}).map([](auto&&) {});
+      }
+    }
+    if (!st) {
+      obs::Warn("identity.replay_action.skip", "",
+                {{"action", action}, {"error", st.error().ToString()}});
+    }
+  }
+  d.resolver->DrainEvents();
+  return Ok();
+}
+
 }  // namespace hub::app

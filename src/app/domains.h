@@ -57,6 +57,14 @@ Status ApplyFinanceEvent(FinanceDomain& d, const Event& e, const bus::RawMessage
 Status ApplyInventoryEvent(InventoryDomain& d, const Event& e, store::Connection* tx);
 Status ApplyIdentityEvent(IdentityDomain& d, const Event& e, store::Connection* tx);
 
+// Steward actions (merge, unmerge, erase) are recorded so a restart, which
+// rebuilds the resolver from the applied log, replays them afterwards in the
+// order they were taken. `a`/`b` are record keys ("shopify:123") or, for
+// erase, the customer id.
+Status RecordStewardAction(store::Store& store, std::string_view action, std::string_view a,
+                           std::string_view b, std::string_view actor, const Clock& clock);
+Status ReplayStewardActions(IdentityDomain& d, store::Connection& conn);
+
 std::span<const store::Migration> DomainMigrations();
 
 // A canonical customer as an identity source record.

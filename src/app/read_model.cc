@@ -271,7 +271,7 @@ class HubReadModel final : public api::v1::ReadModel {
     HUB_TRY(auto ca, d.resolver->ClusterOf(ka));
     HUB_TRY(auto cb, d.resolver->ClusterOf(kb));
     HUB_TRY(auto events, d.resolver->Merge(ca, cb));
-    (void)actor;
+    HUB_TRY_STATUS(RecordStewardAction(hub_.store(), "merge", a, b, actor, SystemClock::Get()));
     return IdentityEventsJson(events);
   }
 
@@ -280,7 +280,8 @@ class HubReadModel final : public api::v1::ReadModel {
     auto& d = hub_.identity();
     std::lock_guard l(d.mu);
     HUB_TRY(auto events, d.resolver->Unmerge(k));
-    (void)actor;
+    HUB_TRY_STATUS(
+        RecordStewardAction(hub_.store(), "unmerge", record, "", actor, SystemClock::Get()));
     return IdentityEventsJson(events);
   }
 
@@ -289,7 +290,8 @@ class HubReadModel final : public api::v1::ReadModel {
     auto& d = hub_.identity();
     std::lock_guard l(d.mu);
     HUB_TRY(auto events, d.resolver->Erase(id));
-    (void)actor;
+    HUB_TRY_STATUS(
+        RecordStewardAction(hub_.store(), "erase", customer_id, "", actor, SystemClock::Get()));
     return IdentityEventsJson(events);
   }
 

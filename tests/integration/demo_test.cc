@@ -12,6 +12,8 @@
 #include <cstdio>
 #include <map>
 
+#include "api/http_client.h"
+#include "integration/child_process.h"
 #include "testing/testing.h"
 
 namespace hub {
@@ -119,6 +121,41 @@ TEST_F(DemoTest, StripePayoutReconcilesToTheCentWithNoExceptions) {
   EXPECT_EQ(r.at("payouts").as_int64(), 1);
   EXPECT_EQ(r.at("payouts_closing").as_int64(), 1);
   EXPECT_EQ(r.at("exceptions").as_int64(), 0) << out;
+}
+
+// A steward's unmerge through the API survives a restart of the hub: the
+// resolver is rebuilt from the applied log and the recorded steward actions.
+TEST_F(DemoTest, StewardUnmergeThroughTheApiSurvivesRestart) {
+  auto [rc, key_out] = Shell(Bin() + " keys create --role steward --label sam --data " + data_);
+  ASSERT_EQ(rc, 0) << key_out;
+  std::string key = key_out.substr(0, key_out.find_last_not_of("\n") + 1);
+  key = key.substr(key.find_last_of('\n') + 1);
+  const std::vector<std::string> args = {"serve", "--data", data_, "--listen", "127.0.0.1:0"};
+  const std::vector<std::pair<std::string, std::string>> auth = {
+      {"Authorization", "Bearer " + key}, {"Content-Type", "application/json"}};
+  auto customer_sources = [&](std::uint16_t port) {
+    auto r = api::HttpCall("127.0.0.1", port, "GET", "/v1/customers/cus_1", "", auth);
+    return r && r->status == 200
+               ? boost::json::parse(r->body).as_object().at("sources").as_array().size()
+               : std::size_t{0};
+  };
+  {
+    testing::ChildServer server;
+    ASSERT_TRUE(server.Start(Bin(), args));
+    ASSERT_EQ(customer_sources(server.port()), 2u);  // Ana's two profiles, one person
+    auto headers = auth;
+    headers.emplace_back("Idempotency-Key", "unmerge-ana-pos");
+    auto r = api::HttpCall("127.0.0.1", server.port(), "POST", "/v1/customers/unmerges",
+                           R"({"record":"square:SQ-CUS-ANA"})", headers);
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 201) << r->body;
+    EXPECT_EQ(customer_sources(server.port()), 1u);
+    EXPECT_EQ(server.Terminate(), 0);
+  }
+  testing::ChildServer again;
+  ASSERT_TRUE(again.Start(Bin(), args));
+  EXPECT_EQ(customer_sources(again.port()), 1u) << "the unmerge was lost on restart";
+  again.Terminate();
 }
 
 TEST_F(DemoTest, RefusesADirectoryThatAlreadyHoldsData) {

@@ -211,7 +211,7 @@ TEST(ApplyEnvOverrides, SetsScalarsAndIgnoresOtherVariables) {
                                                       {"RETAILHUB_BUS_RETRY_ATTEMPTS_MAX", "3"},
                                                       {"RETAILHUB_BUS_WORKERS_ORDERS", "8"},
                                                       {"RETAILHUB_LOG_LEVEL", "debug"},
-                                                      {"RETAILHUB_SHARED", "/work/shared"},
+                                                      {"RETAILHUB_SHARED", "/srv/shared"},
                                                       {"PATH", "/usr/bin"},
                                                   });
   ASSERT_TRUE(status.has_value()) << status.error().message;

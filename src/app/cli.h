@@ -91,7 +91,7 @@ void AddFormatOption(CLI::App& command, CliContext& ctx);  // --format table|jso
 // Prints "error: <message>" to ctx.err and returns 1: the usual end of a failed command.
 int ReportError(CliContext& ctx, const Error& error);
 
-// One per area; the lead adds ingest, translate, dlq, exceptions, replay, ledger, orders, ...
+// One per area; more areas register in commands.h (ingest, dlq, ledger, reconcile, …).
 void RegisterServeCommands(CLI::App& app, CliContext& ctx);
 void RegisterConfigCommands(CLI::App& app, CliContext& ctx);
 void RegisterVersionCommands(CLI::App& app, CliContext& ctx);

@@ -1,4 +1,4 @@
-// Registrars for the operator subcommands that the lead's areas add to the
+// Registrars for the operator subcommands beyond serve, config and version
 // CLI (see cli.h for the pattern): the bus (dlq, exceptions, replay),
 // ingest and translate.
 #pragma once

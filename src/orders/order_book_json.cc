@@ -1,4 +1,4 @@
-// OrderBook <-> compact JSON, for the lead to persist the state. Money is
+// OrderBook <-> compact JSON, so the state can be persisted or inspected. Money is
 // written as "12.30 USD", instants as int64 microseconds, enums as their
 // frozen numbers. Boost.JSON throws on a missing key or a wrong type; that is
 // caught here, at the edge, and returned as kParse.

@@ -1,6 +1,6 @@
 // Registrars for the operator subcommands beyond serve, config and version
-// CLI (see cli.h for the pattern): the bus (dlq, exceptions, replay),
-// ingest and translate.
+// (see cli.h for the pattern): the bus (dlq, exceptions, replay), ingest and
+// translate, the domains, the demo, keys and reconciliation.
 #pragma once
 
 namespace CLI {

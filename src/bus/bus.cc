@@ -381,28 +381,15 @@ class BusImpl final : public Bus {
     std::vector<std::pair<RawMessage, std::string>> msgs;  // message, replay_domain
     {
       HUB_TRY(store::Statement * q,
-              conn.Prepare("SELECT seq, id, source, account, topic, dedup_key, received_at, "
-                           "correlation_id, traceparent, headers, url, body, "
-                           "COALESCE(replay_domain, '') FROM bus_messages WHERE state = 'new' "
-                           "ORDER BY seq LIMIT 256"));
+              conn.Prepare(fmt::format("SELECT {}, COALESCE(replay_domain, '') FROM "
+                                       "bus_messages WHERE state = 'new' ORDER BY seq LIMIT 256",
+                                       internal::kMessageColumns)));
       for (;;) {
         HUB_TRY(bool row, q->Step());
         if (!row) {
           break;
         }
-        RawMessage m;
-        m.seq = q->Int(0);
-        m.id = q->Text(1);
-        m.source = q->Text(2);
-        m.account = q->Text(3);
-        m.topic = q->Text(4);
-        m.dedup_key = q->Text(5);
-        m.received_at = Instant{q->Int(6)};
-        m.correlation_id = q->Text(7);
-        m.traceparent = q->Text(8);
-        m.headers = HeadersFromJson(q->Text(9));
-        m.url = q->Text(10);
-        m.body = q->Text(11);
+        RawMessage m = internal::ReadMessage(*q);
         msgs.emplace_back(std::move(m), q->Text(12));
       }
       q->Reset();
@@ -910,23 +897,6 @@ class BusImpl final : public Bus {
         FailItem(*dq, conn, item, msg, "exception", e, ev ? ev->type : "", "predecessor_timeout");
       }
     }
-  }
-
-  static std::vector<std::pair<std::string, std::string>> HeadersFromJson(const std::string& s) {
-    std::vector<std::pair<std::string, std::string>> out;
-    boost::system::error_code ec;
-    auto v = boost::json::parse(s, ec);
-    if (ec || !v.is_array()) {
-      return out;
-    }
-    for (const auto& h : v.as_array()) {
-      if (h.is_array() && h.as_array().size() == 2 && h.as_array()[0].is_string() &&
-          h.as_array()[1].is_string()) {
-        out.emplace_back(std::string(h.as_array()[0].as_string()),
-                         std::string(h.as_array()[1].as_string()));
-      }
-    }
-    return out;
   }
 
   store::Store& store_;

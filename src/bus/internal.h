@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "bus/bus.h"
 #include "core/result.h"
 #include "core/time.h"
 #include "store/store.h"
@@ -14,6 +15,13 @@ namespace hub::bus::internal {
 
 // [[name, value], …]: the stored form of a message's headers.
 std::string HeadersToJson(const std::vector<std::pair<std::string, std::string>>& headers);
+std::vector<std::pair<std::string, std::string>> HeadersFromJson(const std::string& json);
+
+// The columns kMessageColumns selects, in that order, read into a message.
+inline constexpr std::string_view kMessageColumns =
+    "seq, id, source, account, topic, dedup_key, received_at, correlation_id, traceparent, "
+    "headers, url, body";
+RawMessage ReadMessage(const store::Statement& row);
 
 Status InsertFailure(store::Connection& conn, const Clock& clock, std::string_view kind,
                      std::string_view stage, std::int64_t message_seq,

@@ -11,6 +11,40 @@ namespace hub::bus {
 
 namespace internal {
 
+std::vector<std::pair<std::string, std::string>> HeadersFromJson(const std::string& json) {
+  std::vector<std::pair<std::string, std::string>> out;
+  boost::system::error_code ec;
+  auto v = boost::json::parse(json, ec);
+  if (ec || !v.is_array()) {
+    return out;
+  }
+  for (const auto& h : v.as_array()) {
+    if (h.is_array() && h.as_array().size() == 2 && h.as_array()[0].is_string() &&
+        h.as_array()[1].is_string()) {
+      out.emplace_back(std::string(h.as_array()[0].as_string()),
+                       std::string(h.as_array()[1].as_string()));
+    }
+  }
+  return out;
+}
+
+RawMessage ReadMessage(const store::Statement& q) {
+  RawMessage m;
+  m.seq = q.Int(0);
+  m.id = q.Text(1);
+  m.source = q.Text(2);
+  m.account = q.Text(3);
+  m.topic = q.Text(4);
+  m.dedup_key = q.Text(5);
+  m.received_at = Instant{q.Int(6)};
+  m.correlation_id = q.Text(7);
+  m.traceparent = q.Text(8);
+  m.headers = HeadersFromJson(q.Text(9));
+  m.url = q.Text(10);
+  m.body = q.Text(11);
+  return m;
+}
+
 std::string HeadersToJson(const std::vector<std::pair<std::string, std::string>>& headers) {
   boost::json::array a;
   for (const auto& [k, v] : headers) {
@@ -159,27 +193,16 @@ Result<Failure> Operations::GetFailure(const std::string& id) {
 
 Result<RawMessage> Operations::GetMessage(const std::string& id_or_seq) {
   HUB_TRY(store::Statement * q,
-          conn_.Prepare("SELECT seq, id, source, account, topic, dedup_key, received_at, "
-                        "correlation_id, traceparent, headers, url, body FROM bus_messages WHERE "
-                        "id = $1 OR CAST(seq AS TEXT) = $1"));
+          conn_.Prepare(fmt::format("SELECT {} FROM bus_messages WHERE id = $1 OR CAST(seq AS "
+                                    "TEXT) = $1",
+                                    internal::kMessageColumns)));
   q->Bind(1, id_or_seq);
   HUB_TRY(bool row, q->Step());
   if (!row) {
     q->Reset();
     return Fail(ErrorCode::kNotFound, fmt::format("no message {}", id_or_seq), "id");
   }
-  RawMessage m;
-  m.seq = q->Int(0);
-  m.id = q->Text(1);
-  m.source = q->Text(2);
-  m.account = q->Text(3);
-  m.topic = q->Text(4);
-  m.dedup_key = q->Text(5);
-  m.received_at = Instant{q->Int(6)};
-  m.correlation_id = q->Text(7);
-  m.traceparent = q->Text(8);
-  m.url = q->Text(10);
-  m.body = q->Text(11);
+  RawMessage m = internal::ReadMessage(*q);
   q->Reset();
   return m;
 }

@@ -270,12 +270,6 @@ Status ApplyFinanceEvent(FinanceDomain& d, const Event& e, const bus::RawMessage
   } else if (t == "payout.paid") {
     HUB_TRY(Payout p, Data<Payout>(e));
     Stamp(p, e, msg);
-    if (p.lines.empty()) {
-      // A payout notice without its lines (Stripe's payout.paid webhook):
-      // the journal waits for the balance transactions, which split gross,
-      // fees and refunds; posting the net alone would book no fee.
-      return Ok();
-    }
     HUB_TRY(orders::Posted posted, d.engine->PostPayout(p));
     direct = std::move(posted.entries);
   } else {

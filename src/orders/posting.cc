@@ -674,6 +674,12 @@ Result<Posted> PostingEngine::PostGiftCard(const hub::GiftCard& g) const {
 }
 
 Result<Posted> PostingEngine::PostPayout(const hub::Payout& p) const {
+  if (p.lines.empty()) {
+    // A payout notice without its lines (Stripe's payout.paid webhook): the
+    // journal waits for the settlement lines, which split gross, fees and
+    // refunds; posting the net alone would book no fee.
+    return Posted{};
+  }
   const PostingConfig& c = config_;
   HUB_TRY(const std::string clearing, c.ClearingAccount(p.gateway, TenderKind::kCard));
   HUB_TRY(const std::string bank, c.Account("bank"));

@@ -282,6 +282,18 @@ TEST_F(Posting, GiftCardSoldThenRedeemed) {
             (JournalLines{{"2300", "50.00"}, {"2200", "-50.00"}}));
 }
 
+// A payout notice without its settlement lines (Stripe's payout.paid
+// webhook) posts nothing: the fee split arrives with the lines.
+TEST_F(Posting, PayoutWithoutLinesWaitsForItsLines) {
+  Payout notice;
+  notice.payout_id = "po_1";
+  notice.gateway = "stripe";
+  notice.amount = M("65.64");
+  auto paid = engine_.PostPayout(notice);
+  ASSERT_TRUE(paid.has_value()) << paid.error().ToString();
+  EXPECT_TRUE(paid->entries.empty());
+}
+
 TEST_F(Posting, MarketplaceOrderWithCommissionAndMarketplaceCollectedTax) {
   Order o = MakeOrder("amz-1", {Line("L1", "JKT-01", 1, "100.00", "8.00")}, "108.00");
   o.channel = Channel::kMarketplace;

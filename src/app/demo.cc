@@ -229,7 +229,7 @@ int RunDemo(CliContext& c, const std::string& data) {
       return ReportError(c, Error(ErrorCode::kIo, "cannot create a temporary directory"));
     }
     dir = tmpl;
-  } else if (fs::exists(fs::path(dir) / "retailhub.db")) {
+  } else if (fs::exists(DatabasePath(dir))) {
     return ReportError(c, Error(ErrorCode::kAlreadyExists,
                                 fmt::format("{} already holds RetailHub data; the demo needs a "
                                             "fresh directory",
@@ -260,35 +260,36 @@ int RunDemo(CliContext& c, const std::string& data) {
   s.Shopify("4. Shopify POS: scarf returned with receipt, 29.70 to the card", "refunds/create",
             "demo-return", kReturn);
   s.Stripe("5. Stripe: payout po_demo_1 paid, 65.64", kPayoutPaid);
+  // One connection for the demo's own writes and reads of the inbox.
+  auto conn = (*hub)->store().Connect();
+  if (!conn) {
+    return ReportError(c, conn.error());
+  }
+  bus::Operations ops(**conn, SystemClock::Get());
   {
     // The payout's balance transactions are an API page, not a webhook: they
     // enter the same inbox as a file would (`retailhub ingest`).
-    auto conn = (*hub)->store().Connect();
-    if (conn) {
-      bus::Operations ops(**conn, SystemClock::Get());
-      bus::RawMessage m;
-      m.source = "stripe";
-      m.account = kStripeAccount;
-      m.topic = "payout.reconciliation";
-      m.dedup_key = "sha256:" + Sha256Hex(kPayoutLines);
-      m.received_at = SystemClock::Get().Now();
-      m.body = kPayoutLines;
-      auto r = ops.Append(std::move(m));
-      c.out << fmt::format("  {} {:<58} {}\n", r ? "✓" : "✗",
-                           "   Stripe: the payout's balance transactions (API page)",
-                           r ? "stored" : r.error().ToString());
-      s.failures += r ? 0 : 1;
-    }
+    bus::RawMessage m;
+    m.source = "stripe";
+    m.account = kStripeAccount;
+    m.topic = "payout.reconciliation";
+    m.dedup_key = "sha256:" + Sha256Hex(kPayoutLines);
+    m.received_at = SystemClock::Get().Now();
+    m.body = kPayoutLines;
+    auto r = ops.Append(std::move(m));
+    c.out << fmt::format("  {} {:<58} {}\n", r ? "✓" : "✗",
+                         "   Stripe: the payout's balance transactions (API page)",
+                         r ? "stored" : r.error().ToString());
+    s.failures += r ? 0 : 1;
   }
   // Wait until every message is translated (the API page was appended from
   // outside the bus) and every domain is idle.
   for (int i = 0; i < 300; ++i) {
     std::int64_t fresh = 1;
-    if (auto conn = (*hub)->store().Connect(); conn) {
-      if (auto q = (*conn)->Prepare("SELECT COUNT(*) FROM bus_messages WHERE state = 'new'");
-          q && *(*q)->Step()) {
-        fresh = (*q)->Int(0);
-      }
+    if (auto q = (*conn)->Prepare("SELECT COUNT(*) FROM bus_messages WHERE state = 'new'");
+        q && *(*q)->Step()) {
+      fresh = (*q)->Int(0);
+      (*q)->Reset();
     }
     if (fresh == 0 && (*hub)->bus().WaitIdle(100)) {
       break;
@@ -355,19 +356,11 @@ int RunDemo(CliContext& c, const std::string& data) {
                            std::string(o.at("balance").as_string()));
     }
   }
-  {
-    auto conn = (*hub)->store().Connect();
-    if (conn) {
-      bus::Operations ops(**conn, SystemClock::Get());
-      auto fs_ = ops.ListFailures({});
-      if (fs_ && !fs_->empty()) {
-        c.out << fmt::format(
-            "\n{} open DLQ/exception entr{} (retailhub exceptions list --data {}):\n", fs_->size(),
-            fs_->size() == 1 ? "y" : "ies", dir);
-        for (const auto& f : *fs_) {
-          c.out << fmt::format("  {} {} {} {}\n", f.id, f.kind, f.reason_code, f.message);
-        }
-      }
+  if (auto open = ops.ListFailures({}); open && !open->empty()) {
+    c.out << fmt::format("\n{} open DLQ/exception entr{} (retailhub exceptions list --data {}):\n",
+                         open->size(), open->size() == 1 ? "y" : "ies", dir);
+    for (const auto& f : *open) {
+      c.out << fmt::format("  {} {} {} {}\n", f.id, f.kind, f.reason_code, f.message);
     }
   }
   (*hub)->Stop();

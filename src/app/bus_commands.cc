@@ -23,14 +23,7 @@ struct Opened {
 };
 
 Result<Opened> OpenData(const CliContext& ctx) {
-  HUB_TRY(Config cfg, ResolveConfig(ctx));
-  const auto db = std::filesystem::path(cfg.store.data_dir) / "retailhub.db";
-  if (!std::filesystem::exists(db)) {
-    return Fail(ErrorCode::kNotFound,
-                fmt::format("no RetailHub data in {} (expected {}); pass --data DIR",
-                            cfg.store.data_dir, db.string()),
-                "data");
-  }
+  HUB_TRY(auto db, ExistingDatabase(ctx));
   Opened o;
   HUB_TRY(o.store, store::OpenSqliteStore({.path = db.string()}));
   HUB_TRY_STATUS(o.store->Migrate(bus::Operations::Migrations()));

@@ -126,6 +126,19 @@ Result<Config> ResolveConfig(const CliContext& ctx) {
   return config;
 }
 
+Result<std::filesystem::path> ExistingDatabase(const CliContext& ctx) {
+  HUB_TRY(Config cfg, ResolveConfig(ctx));
+  auto db = DatabasePath(cfg.store.data_dir);
+  if (!std::filesystem::exists(db)) {
+    return Fail(ErrorCode::kNotFound,
+                fmt::format("no RetailHub data in {}; pass --data DIR (for example the folder "
+                            "`retailhub demo` printed)",
+                            cfg.store.data_dir),
+                "data");
+  }
+  return db;
+}
+
 int ReportError(CliContext& ctx, const Error& error) {
   ctx.err << "error: " << error.message << "\n";
   return kExitFailed;

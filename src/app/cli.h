@@ -88,6 +88,10 @@ void AddFormatOption(CLI::App& command, CliContext& ctx);  // --format table|jso
 // built-in defaults; then RETAILHUB_* overrides; then --data. Validated.
 [[nodiscard]] Result<Config> ResolveConfig(const CliContext& ctx);
 
+// The database of the resolved data directory, which must already hold
+// RetailHub data (commands that read state); kNotFound naming the directory.
+[[nodiscard]] Result<std::filesystem::path> ExistingDatabase(const CliContext& ctx);
+
 // Prints "error: <message>" to ctx.err and returns 1: the usual end of a failed command.
 int ReportError(CliContext& ctx, const Error& error);
 

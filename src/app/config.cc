@@ -618,4 +618,8 @@ Status ValidateConfig(const Config& config) {
   return Ok();
 }
 
+std::filesystem::path DatabasePath(const std::string& data_dir) {
+  return std::filesystem::path(data_dir) / "retailhub.db";
+}
+
 }  // namespace hub::app

@@ -146,4 +146,7 @@ inline constexpr std::string_view kKnownSources[] = {"shopify", "square", "strip
 // "RETAILHUB_BUS_BACKLOG_MAX".
 std::string EnvVarName(std::string_view dotted_key);
 
+// The embedded database of a data directory: <data_dir>/retailhub.db.
+std::filesystem::path DatabasePath(const std::string& data_dir);
+
 }  // namespace hub::app

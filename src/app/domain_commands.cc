@@ -19,15 +19,8 @@ namespace {
 namespace json = boost::json;
 
 Result<std::unique_ptr<Hub>> OpenHub(const CliContext& ctx) {
+  HUB_TRY_STATUS(ExistingDatabase(ctx));
   HUB_TRY(Config cfg, ResolveConfig(ctx));
-  const auto db = std::filesystem::path(cfg.store.data_dir) / "retailhub.db";
-  if (!std::filesystem::exists(db)) {
-    return Fail(ErrorCode::kNotFound,
-                fmt::format("no RetailHub data in {}; pass --data DIR (for example the folder "
-                            "`retailhub demo` printed)",
-                            cfg.store.data_dir),
-                "data");
-  }
   return Hub::Open(cfg, SystemClock::Get());
 }
 

@@ -98,7 +98,7 @@ Status Hub::Init() {
         fmt::format("cannot create data directory {}: {}", config_.store.data_dir, ec.message()),
         "store.data_dir");
   }
-  const std::string db = (std::filesystem::path(config_.store.data_dir) / "retailhub.db").string();
+  const std::string db = DatabasePath(config_.store.data_dir).string();
   HUB_TRY(store_,
           store::OpenSqliteStore({.path = db, .synchronous_full = config_.store.synchronous_full}));
   const bool test_source = config_.sources.count("test") != 0;

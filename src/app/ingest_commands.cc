@@ -50,7 +50,7 @@ void RegisterIngestCommands(CLI::App& app, CliContext& ctx) {
                                   fmt::format("unknown source \"{}\"", io.source), "--source"));
     }
     std::filesystem::create_directories(cfg->store.data_dir);
-    const auto db = std::filesystem::path(cfg->store.data_dir) / "retailhub.db";
+    const auto db = DatabasePath(cfg->store.data_dir);
     auto store = store::OpenSqliteStore({.path = db.string()});
     if (!store) {
       return ReportError(c, store.error());

@@ -31,7 +31,7 @@ Result<std::unique_ptr<store::Store>> OpenKeysStore(const CliContext& ctx) {
         fmt::format("cannot create data directory {}: {}", cfg.store.data_dir, ec.message()),
         "data");
   }
-  const auto db = std::filesystem::path(cfg.store.data_dir) / "retailhub.db";
+  const auto db = DatabasePath(cfg.store.data_dir);
   HUB_TRY(auto st, store::OpenSqliteStore({.path = db.string()}));
   HUB_TRY_STATUS(st->Migrate(bus::Operations::Migrations()));
   HUB_TRY_STATUS(st->Migrate(api::v1::Migrations()));

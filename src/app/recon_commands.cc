@@ -20,14 +20,21 @@ namespace {
 namespace json = boost::json;
 
 Result<std::unique_ptr<store::Store>> OpenStore(const CliContext& ctx) {
-  HUB_TRY(Config cfg, ResolveConfig(ctx));
-  const auto db = std::filesystem::path(cfg.store.data_dir) / "retailhub.db";
-  if (!std::filesystem::exists(db)) {
-    return Fail(ErrorCode::kNotFound,
-                fmt::format("no RetailHub data in {}; pass --data DIR", cfg.store.data_dir),
-                "data");
-  }
+  HUB_TRY(auto db, ExistingDatabase(ctx));
   return store::OpenSqliteStore({.path = db.string()});
+}
+
+// Every reconcile command but resolve starts from a fresh run.
+struct Reconciled {
+  std::unique_ptr<store::Store> store;
+  ReconRun run;
+};
+
+Result<Reconciled> OpenAndRun(const CliContext& ctx) {
+  Reconciled r;
+  HUB_TRY(r.store, OpenStore(ctx));
+  HUB_TRY(r.run, RunReconciliation(*r.store, SystemClock::Get()));
+  return r;
 }
 
 void AddCommon(CLI::App* c, CliContext& ctx) {
@@ -49,14 +56,11 @@ void RegisterReconcileCommands(CLI::App& app, CliContext& ctx) {
   CLI::App* run = rec->add_subcommand("run", "Match payouts to tenders, refunds and disputes");
   AddCommon(run, ctx);
   ctx.OnRun(run, [](CliContext& c) {
-    auto st = OpenStore(c);
-    if (!st) {
-      return ReportError(c, st.error());
+    auto done = OpenAndRun(c);
+    if (!done) {
+      return ReportError(c, done.error());
     }
-    auto r = RunReconciliation(**st, SystemClock::Get());
-    if (!r) {
-      return ReportError(c, r.error());
-    }
+    const ReconRun* r = &done->run;
     const json::object passes = reconcile::ToJson(r->output.match.stats);
     std::int64_t closing = 0;
     for (const auto& p : r->output.proofs) {
@@ -84,14 +88,11 @@ void RegisterReconcileCommands(CLI::App& app, CliContext& ctx) {
   AddCommon(report, ctx);
   report->add_option("--payout", pid, "Only this payout id");
   ctx.OnRun(report, [&pid](CliContext& c) {
-    auto st = OpenStore(c);
-    if (!st) {
-      return ReportError(c, st.error());
+    auto done = OpenAndRun(c);
+    if (!done) {
+      return ReportError(c, done.error());
     }
-    auto r = RunReconciliation(**st, SystemClock::Get());
-    if (!r) {
-      return ReportError(c, r.error());
-    }
+    const ReconRun* r = &done->run;
     json::array out;
     for (const auto& p : r->payouts) {
       if (!pid.empty() && p.payout_id != pid) {
@@ -121,15 +122,11 @@ void RegisterReconcileCommands(CLI::App& app, CliContext& ctx) {
   AddCommon(exc, ctx);
   exc->add_option("--reason", reason, "Only this reason code (amount_mismatch, fee_mismatch, …)");
   ctx.OnRun(exc, [&reason](CliContext& c) {
-    auto st = OpenStore(c);
-    if (!st) {
-      return ReportError(c, st.error());
+    auto done = OpenAndRun(c);
+    if (!done) {
+      return ReportError(c, done.error());
     }
-    auto r = RunReconciliation(**st, SystemClock::Get());
-    if (!r) {
-      return ReportError(c, r.error());
-    }
-    auto conn = (*st)->Connect();
+    auto conn = done->store->Connect();
     if (!conn) {
       return ReportError(c, conn.error());
     }

@@ -1,28 +1,40 @@
 // HttpServer on Boost.Beast: an accept loop on the server strand, one Session
-// per connection on its own strand (read head -> check limits -> maybe
-// "100 Continue" -> read body -> handler -> write -> next request or close).
-// Errors the server answers itself (400/413/431/500) are problem+json and
-// end the connection with a lingering close, so the client reads the answer
-// instead of a reset. Stop() drains: see the state notes on Impl.
+// per connection on its own strand (TLS handshake when configured -> read
+// head -> check limits -> maybe "100 Continue" -> read body -> handler ->
+// write -> next request or close). Session is one template over the stream
+// (plain TCP or TLS over TCP), so limits, timeouts and the drain are the same
+// code for both. Errors the server answers itself (400/413/431/500) are
+// problem+json and end the connection with a lingering close, so the client
+// reads the answer instead of a reset. Stop() drains: see the state notes on
+// Impl.
 #include "api/http_server.h"
 
 #include <fmt/format.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/json.hpp>
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <exception>
+#include <fstream>
 #include <limits>
 #include <mutex>
 #include <optional>
 #include <random>
 #include <thread>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -32,8 +44,11 @@ namespace {
 namespace beast = boost::beast;
 namespace http = beast::http;
 namespace net = boost::asio;
+namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
 using Strand = net::strand<net::io_context::executor_type>;
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 // After an error answer, how long and how much we keep reading (and
 // discarding) what the client still sends, so that closing does not reset
@@ -129,9 +144,103 @@ std::string EndpointText(const tcp::socket& socket) {
   return fmt::format("{}:{}", endpoint.address().to_string(), endpoint.port());
 }
 
+// TLS 1.2 suites: forward secrecy and AEAD only (ECDHE with AES-GCM or
+// ChaCha20-Poly1305), the Mozilla "intermediate" list without DHE, which
+// would need group parameters of our own. TLS 1.3 keeps OpenSSL's suites
+// (all AEAD). Anything older than TLS 1.2 is refused.
+constexpr char kTls12Ciphers[] =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+
+// The first (root-cause) error on OpenSSL's thread-local queue; clears it.
+std::string TakeOpenSslError() {
+  const unsigned long first = ERR_get_error();
+  ERR_clear_error();
+  if (first == 0) {
+    return "no detail from OpenSSL";
+  }
+  std::array<char, 256> text{};
+  ERR_error_string_n(first, text.data(), text.size());
+  return text.data();
+}
+
+// An encrypted key must fail to load rather than prompt on a terminal.
+int RefusePassphrase(char* /*buf*/, int /*size*/, int /*rwflag*/, void* /*user*/) { return 0; }
+
+hub::Status CheckReadable(const std::string& path, std::string_view field) {
+  std::ifstream in(path);
+  if (!in) {
+    const int error = errno;
+    return hub::Fail(ErrorCode::kInvalidArgument,
+                     fmt::format("cannot read {} {}: {}", field, path, std::strerror(error)),
+                     std::string(field));
+  }
+  return hub::Ok();
+}
+
+// The server's TLS context from PEM files: the certificate chain (leaf
+// first) and its unencrypted private key. Every failure names the file.
+hub::Result<std::unique_ptr<ssl::context>> MakeTlsContext(const std::string& cert_file,
+                                                          const std::string& key_file) {
+  HUB_TRY_STATUS(CheckReadable(cert_file, "tls_cert_file"));
+  HUB_TRY_STATUS(CheckReadable(key_file, "tls_key_file"));
+  auto context = std::make_unique<ssl::context>(ssl::context::tls_server);
+  SSL_CTX* native = context->native_handle();
+  context->set_options(ssl::context::default_workarounds | ssl::context::no_compression |
+                       ssl::context::single_dh_use);
+  SSL_CTX_set_options(native, SSL_OP_NO_RENEGOTIATION);
+  if (SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION) != 1 ||
+      SSL_CTX_set_cipher_list(native, kTls12Ciphers) != 1) {
+    return hub::Fail(ErrorCode::kInternal,
+                     "cannot set the TLS version and cipher policy: " + TakeOpenSslError());
+  }
+  SSL_CTX_set_default_passwd_cb(native, RefusePassphrase);
+  ERR_clear_error();
+  if (SSL_CTX_use_certificate_chain_file(native, cert_file.c_str()) != 1) {
+    return hub::Fail(ErrorCode::kInvalidArgument,
+                     fmt::format("tls_cert_file {} holds no usable PEM certificate: {}", cert_file,
+                                 TakeOpenSslError()),
+                     "tls_cert_file");
+  }
+  if (SSL_CTX_use_PrivateKey_file(native, key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
+    const unsigned long first = ERR_peek_error();
+    const bool mismatch =
+        ERR_GET_LIB(first) == ERR_LIB_X509 && ERR_GET_REASON(first) == X509_R_KEY_VALUES_MISMATCH;
+    const std::string detail = TakeOpenSslError();
+    return hub::Fail(
+        ErrorCode::kInvalidArgument,
+        mismatch ? fmt::format("tls_key_file {} does not match the certificate in {}", key_file,
+                               cert_file)
+                 : fmt::format("tls_key_file {} holds no usable unencrypted PEM private key: {}",
+                               key_file, detail),
+        "tls_key_file");
+  }
+  if (SSL_CTX_check_private_key(native) != 1) {
+    ERR_clear_error();
+    return hub::Fail(
+        ErrorCode::kInvalidArgument,
+        fmt::format("tls_key_file {} does not match the certificate in {}", key_file, cert_file),
+        "tls_key_file");
+  }
+  return context;
+}
+
 }  // namespace
 
+template <class Stream>
 class Session;
+
+// What the server's registry and drain need of a session, whatever its stream.
+class SessionBase {
+ public:
+  virtual ~SessionBase() = default;
+  // Posted onto the session's strand by BeginStop.
+  virtual void OnStop() = 0;
+  // Posted onto the session's strand when the drain timeout fires.
+  virtual void ForceClose() = 0;
+  virtual net::any_io_executor executor() = 0;
+};
 
 // Shutdown protocol. `stopping` is set first, then, on the server strand,
 // the acceptor closes and every registered session is told OnStop(): an idle
@@ -153,8 +262,12 @@ struct ServerState {
   void OnAccept(boost::system::error_code ec, tcp::socket socket);
   void BeginStop();
   void OnDrainTimeout(boost::system::error_code ec);
-  void ForEachSession(void (Session::*method)());
-  void Deregister(Session* session);
+  // Registers and starts a new session, or drops it (closing its socket)
+  // when connections_max are open.
+  template <class Stream>
+  void Launch(std::shared_ptr<Session<Stream>> session);
+  void ForEachSession(void (SessionBase::*method)());
+  void Deregister(SessionBase* session);
 
   const HttpServerOptions options;
   const Router& router;
@@ -176,7 +289,12 @@ struct ServerState {
   std::atomic<bool> stopping{false};
 
   std::mutex sessions_mu;
-  std::unordered_map<Session*, std::weak_ptr<Session>> sessions;  // guarded by sessions_mu
+  // guarded by sessions_mu
+  std::unordered_map<SessionBase*, std::weak_ptr<SessionBase>> sessions;
+
+  // Set by Start() when a certificate and key are configured; read-only
+  // afterwards (sessions share it).
+  std::unique_ptr<ssl::context> tls;
 
   // Start() holds it while it spawns threads; Wait() while it joins them.
   // Stop() never takes it, so a signal thread can stop a server whose main
@@ -186,35 +304,66 @@ struct ServerState {
   std::atomic<bool> started{false};
 };
 
-class Session : public std::enable_shared_from_this<Session> {
+// One connection. Stream is PlainStream or TlsStream; everything after the
+// TLS handshake is the same code, reaching the TCP layer (deadlines,
+// half-close) through Tcp().
+template <class Stream>
+class Session final : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
  public:
-  Session(tcp::socket socket, ServerState& server)
-      : server_(server), remote_(EndpointText(socket)), stream_(std::move(socket)) {}
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
 
-  ~Session() { server_.Deregister(this); }
+  // `stream_args` construct the stream: the socket, and for TLS the context.
+  template <class... StreamArgs>
+  Session(ServerState& server, std::string remote, StreamArgs&&... stream_args)
+      : server_(server),
+        remote_(std::move(remote)),
+        stream_(std::forward<StreamArgs>(stream_args)...) {}
+
+  ~Session() override { server_.Deregister(this); }
 
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
   void Start() {
-    net::dispatch(stream_.get_executor(),
-                  beast::bind_front_handler(&Session::DoReadRequest, shared_from_this()));
+    net::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::Begin, Self()));
   }
 
-  // Posted onto this session's strand by BeginStop.
-  void OnStop() {
+  // An idle connection (also one still in its TLS handshake) closes at once.
+  void OnStop() override {
     if (phase_ == Phase::kIdle && buffer_.size() == 0) {
       Close();
     }
   }
 
-  // Posted onto this session's strand when the drain timeout fires.
-  void ForceClose() { Close(); }
+  void ForceClose() override { Close(); }
 
-  net::any_io_executor executor() { return stream_.get_executor(); }
+  net::any_io_executor executor() override { return stream_.get_executor(); }
 
  private:
   enum class Phase { kIdle, kReading, kHandling, kWriting, kLingering, kClosed };
+
+  std::shared_ptr<Session> Self() { return this->shared_from_this(); }
+  beast::tcp_stream& Tcp() { return beast::get_lowest_layer(stream_); }
+
+  // The handshake shares the request deadline, so a client that opens a
+  // connection and stalls in the handshake is cut off like a slow request.
+  void Begin() {
+    if constexpr (kTls) {
+      Tcp().expires_after(std::chrono::milliseconds(server_.options.request_timeout_ms));
+      stream_.async_handshake(ssl::stream_base::server,
+                              beast::bind_front_handler(&Session::OnHandshake, Self()));
+    } else {
+      DoReadRequest();
+    }
+  }
+
+  void OnHandshake(beast::error_code ec) {
+    if (ec) {
+      Close();  // plain HTTP on the TLS port, an old protocol, a timeout, a reset
+      return;
+    }
+    DoReadRequest();
+  }
 
   void DoReadRequest() {
     if (server_.stopping.load()) {
@@ -229,9 +378,9 @@ class Session : public std::enable_shared_from_this<Session> {
     request_ = HttpRequest{};
     request_.remote = remote_;
     phase_ = buffer_.size() == 0 ? Phase::kIdle : Phase::kReading;
-    stream_.expires_after(std::chrono::milliseconds(options.request_timeout_ms));
+    Tcp().expires_after(std::chrono::milliseconds(options.request_timeout_ms));
     http::async_read_header(stream_, buffer_, *parser_,
-                            beast::bind_front_handler(&Session::OnReadHeader, shared_from_this()));
+                            beast::bind_front_handler(&Session::OnReadHeader, Self()));
   }
 
   void OnReadHeader(beast::error_code ec, size_t /*bytes*/) {
@@ -256,12 +405,12 @@ class Session : public std::enable_shared_from_this<Session> {
       return;
     }
     // The body gets its own deadline: the first one also covered keep-alive idling.
-    stream_.expires_after(std::chrono::milliseconds(server_.options.request_timeout_ms));
+    Tcp().expires_after(std::chrono::milliseconds(server_.options.request_timeout_ms));
     const auto expect = parser_->get()[http::field::expect];
     if (EqualsIgnoreCase(expect, "100-continue")) {
       continue_.emplace(http::status::continue_, parser_->get().version());
       http::async_write(stream_, *continue_,
-                        beast::bind_front_handler(&Session::OnWriteContinue, shared_from_this()));
+                        beast::bind_front_handler(&Session::OnWriteContinue, Self()));
       return;
     }
     ReadBody();
@@ -277,7 +426,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void ReadBody() {
     http::async_read(stream_, buffer_, *parser_,
-                     beast::bind_front_handler(&Session::OnReadBody, shared_from_this()));
+                     beast::bind_front_handler(&Session::OnReadBody, Self()));
   }
 
   void OnReadBody(beast::error_code ec, size_t /*bytes*/) {
@@ -400,9 +549,8 @@ class Session : public std::enable_shared_from_this<Session> {
     completed_ = std::move(response);
     linger_ = linger || !keep_alive;
     phase_ = Phase::kWriting;
-    stream_.expires_after(std::chrono::milliseconds(server_.options.request_timeout_ms));
-    http::async_write(stream_, response_,
-                      beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
+    Tcp().expires_after(std::chrono::milliseconds(server_.options.request_timeout_ms));
+    http::async_write(stream_, response_, beast::bind_front_handler(&Session::OnWrite, Self()));
   }
 
   void OnWrite(beast::error_code ec, size_t /*bytes*/) {
@@ -427,21 +575,25 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   // Half-closes and discards the rest of the input until the client closes,
-  // kLingerMs pass or kLingerBytesMax were read.
+  // kLingerMs pass or kLingerBytesMax were read. On TLS the FIN goes out
+  // without a close_notify alert (asio's TLS shutdown would wait for the
+  // client's): every response is length-delimited, so a client still sees a
+  // complete answer (RFC 9112 section 9.8), and input is discarded after
+  // decryption like plain input.
   void Linger() {
     phase_ = Phase::kLingering;
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    Tcp().socket().shutdown(tcp::socket::shutdown_send, ignored);
     buffer_.clear();
     linger_buffer_.resize(kLingerChunkBytes);
     lingered_bytes_ = 0;
-    stream_.expires_after(std::chrono::milliseconds(kLingerMs));
+    Tcp().expires_after(std::chrono::milliseconds(kLingerMs));
     ReadLinger();
   }
 
   void ReadLinger() {
     stream_.async_read_some(net::buffer(linger_buffer_),
-                            beast::bind_front_handler(&Session::OnLinger, shared_from_this()));
+                            beast::bind_front_handler(&Session::OnLinger, Self()));
   }
 
   void OnLinger(beast::error_code ec, size_t bytes) {
@@ -459,13 +611,13 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     phase_ = Phase::kClosed;
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.socket().close(ignored);
+    Tcp().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    Tcp().socket().close(ignored);
   }
 
   ServerState& server_;
   const std::string remote_;
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<http::response<http::empty_body>> continue_;
@@ -499,22 +651,29 @@ void ServerState::OnAccept(boost::system::error_code ec, tcp::socket socket) {
     });
     return;
   }
-  std::shared_ptr<Session> session;
-  {
-    std::lock_guard<std::mutex> lock(sessions_mu);
-    if (sessions.size() < options.connections_max) {
-      session = std::make_shared<Session>(std::move(socket), *this);
-      sessions.emplace(session.get(), session);
-    }
+  std::string remote = EndpointText(socket);
+  if (tls) {
+    Launch(std::make_shared<Session<TlsStream>>(*this, std::move(remote), std::move(socket), *tls));
+  } else {
+    Launch(std::make_shared<Session<PlainStream>>(*this, std::move(remote), std::move(socket)));
   }
-  if (session) {
-    session->Start();
-  }  // else `socket` closes as it goes out of scope
   DoAccept();
 }
 
-void ServerState::ForEachSession(void (Session::*method)()) {
-  std::vector<std::shared_ptr<Session>> live;
+template <class Stream>
+void ServerState::Launch(std::shared_ptr<Session<Stream>> session) {
+  {
+    std::lock_guard<std::mutex> lock(sessions_mu);
+    if (sessions.size() >= options.connections_max) {
+      return;  // the session and its socket close as `session` goes out of scope
+    }
+    sessions.emplace(session.get(), session);
+  }
+  session->Start();
+}
+
+void ServerState::ForEachSession(void (SessionBase::*method)()) {
+  std::vector<std::shared_ptr<SessionBase>> live;
   {
     std::lock_guard<std::mutex> lock(sessions_mu);
     for (const auto& [raw, weak] : sessions) {
@@ -551,7 +710,7 @@ void ServerState::BeginStop() {
     std::lock_guard<std::mutex> lock(sessions_mu);
     any = !sessions.empty();
   }
-  ForEachSession(&Session::OnStop);
+  ForEachSession(&SessionBase::OnStop);
   if (any) {
     drain_timer.expires_after(std::chrono::milliseconds(options.drain_timeout_ms));
     drain_timer.async_wait([this](boost::system::error_code ec) { OnDrainTimeout(ec); });
@@ -562,10 +721,10 @@ void ServerState::OnDrainTimeout(boost::system::error_code ec) {
   if (ec) {
     return;  // cancelled: every session finished in time
   }
-  ForEachSession(&Session::ForceClose);
+  ForEachSession(&SessionBase::ForceClose);
 }
 
-void ServerState::Deregister(Session* session) {
+void ServerState::Deregister(SessionBase* session) {
   bool drained = false;
   {
     std::lock_guard<std::mutex> lock(sessions_mu);
@@ -595,15 +754,19 @@ hub::Status HttpServer::Start() {
     return hub::Fail(ErrorCode::kFailedPrecondition, "the server was already started");
   }
   const HttpServerOptions& o = s.options;
-  if (!o.tls_cert_file.empty() || !o.tls_key_file.empty()) {
-    return hub::Fail(ErrorCode::kInvalidArgument, "TLS is not implemented; terminate TLS in front",
-                     "tls_cert_file");
+  if (o.tls_cert_file.empty() != o.tls_key_file.empty()) {
+    return hub::Fail(ErrorCode::kInvalidArgument,
+                     "tls_cert_file and tls_key_file must be set together",
+                     o.tls_cert_file.empty() ? "tls_cert_file" : "tls_key_file");
   }
   if (o.threads < 1 || o.request_timeout_ms < 1 || o.drain_timeout_ms < 0 ||
       o.header_bytes_max == 0 || o.connections_max == 0) {
     return hub::Fail(ErrorCode::kInvalidArgument,
                      "threads, request_timeout_ms, header_bytes_max and connections_max must be "
                      "positive");
+  }
+  if (!o.tls_cert_file.empty()) {
+    HUB_TRY(s.tls, MakeTlsContext(o.tls_cert_file, o.tls_key_file));
   }
   boost::system::error_code ec;
   tcp::resolver resolver(s.ioc);

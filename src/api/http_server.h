@@ -1,5 +1,6 @@
 // HttpServer: HTTP/1.1 on Boost.Beast/Asio (kept behind a pimpl so that this
-// header stays light). Keep-alive sessions, limits on header and body bytes,
+// header stays light), over plain TCP or TLS (OpenSSL) when a certificate and
+// key are configured. Keep-alive sessions, limits on header and body bytes,
 // a request id on every response, problem+json for every error it makes
 // itself, handler exceptions turned into 500s, graceful drain on Stop().
 // Handlers run on the I/O threads: a blocking handler holds one of `threads`.
@@ -39,8 +40,12 @@ struct HttpServerOptions {
   // Open connections; a connection beyond this is closed on accept, so a
   // flood cannot exhaust file descriptors needed by the store.
   size_t connections_max = 1024;
-  // TLS is not implemented yet: Start() fails with kInvalidArgument when
-  // either is set, rather than serving plain text on a port meant for TLS.
+  // PEM files: the certificate chain (leaf first) and its unencrypted
+  // private key. Both set = every connection is TLS (1.2 or 1.3, forward-
+  // secret AEAD suites only; the handshake must finish within
+  // request_timeout_ms); both empty = plain HTTP. One without the other, a
+  // file that cannot be read or parsed, or a key that does not match the
+  // certificate fails Start() with kInvalidArgument naming the file.
   std::string tls_cert_file;
   std::string tls_key_file;
   // Called on an I/O thread (so concurrently for different connections)
@@ -61,9 +66,10 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  // Binds, listens and starts the I/O threads. kIo when the address cannot
-  // be bound, kInvalidArgument for a bad host or options, kFailedPrecondition
-  // when called twice.
+  // Loads the TLS certificate and key (when set), binds, listens and starts
+  // the I/O threads. kIo when the address cannot be bound, kInvalidArgument
+  // for a bad host, options or TLS file (the message names the file),
+  // kFailedPrecondition when called twice.
   [[nodiscard]] hub::Status Start();
 
   // The bound port (the real one when options.port was 0); 0 before Start().

@@ -196,16 +196,6 @@ TEST_F(HttpServerTest, StartFailsWhenThePortIsTaken) {
   EXPECT_EQ(started.error().code, ErrorCode::kIo);
 }
 
-TEST_F(HttpServerTest, StartRejectsTlsSettingsUntilImplemented) {
-  HttpServerOptions options;
-  options.port = 0;
-  options.tls_cert_file = "cert.pem";
-  HttpServer server(options, router_);
-  const auto started = server.Start();
-  ASSERT_FALSE(started);
-  EXPECT_EQ(started.error().code, ErrorCode::kInvalidArgument);
-}
-
 TEST_F(HttpServerTest, HealthzAnswers200WithGeneratedRequestId) {
   StartServer();
   const auto response = Get("/healthz");

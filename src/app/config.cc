@@ -35,6 +35,22 @@ constexpr std::string_view kEnvSections[] = {"server", "store", "bus", "log"};
 constexpr std::string_view kLogLevels[] = {"debug", "info", "warn", "error"};
 constexpr std::string_view kAccountKeys[] = {"secret", "previous_secret", "previous_valid_until",
                                              "default_region", "url"};
+// [sources.csv.profiles.<name>]: CsvProfile (connectors/csv/csv.h), one key per field.
+constexpr std::string_view kCsvProfileKeys[] = {"record",
+                                                "delimiter",
+                                                "decimal_separator",
+                                                "thousands_separator",
+                                                "minor_units",
+                                                "currency",
+                                                "currency_column",
+                                                "date_column",
+                                                "date_format",
+                                                "timezone",
+                                                "timezone_column",
+                                                "gateway",
+                                                "bank_account",
+                                                "columns",
+                                                "types"};
 
 // Every scalar key with its field and rule, in the order of config/retailhub.toml.
 template <typename C, typename F>
@@ -55,6 +71,7 @@ void ForEachScalar(C& c, F&& f) {
   f("bus.retry.base_delay_ms", c.bus.retry.base_delay_ms, IntRule{1, 3600000});
   f("bus.retry.max_delay_ms", c.bus.retry.max_delay_ms, IntRule{1, 86400000});
   f("bus.predecessor_wait_s", c.bus.predecessor_wait_s, IntRule{0, 2592000});
+  f("bus.posting_sla_s", c.bus.posting_sla_s, IntRule{1, 2592000});
   f("bus.workers.orders", c.bus.workers.orders, IntRule{1, 64});
   f("bus.workers.ledger", c.bus.workers.ledger, IntRule{1, 64});
   f("bus.workers.identity", c.bus.workers.identity, IntRule{1, 64});
@@ -403,8 +420,16 @@ class Walker {
       HUB_TRY(const toml::table* source_table, AsTable(source_node, path));
       for (auto&& [key, node] : *source_table) {
         const std::string accounts_path = Join(path, key.str());
+        if (source == "csv" && key.str() == "profiles") {
+          HUB_TRY(const toml::table* profiles, AsTable(node, accounts_path));
+          HUB_TRY_STATUS(CsvProfiles(*profiles, accounts_path, c.sources[source].profiles));
+          continue;
+        }
         if (key.str() != "accounts") {
-          return Fail(UnknownKey(key, accounts_path, std::vector<std::string>{"accounts"}, path));
+          return Fail(UnknownKey(key, accounts_path,
+                                 source == "csv" ? std::vector<std::string>{"accounts", "profiles"}
+                                                 : std::vector<std::string>{"accounts"},
+                                 path));
         }
         HUB_TRY(const toml::table* accounts, AsTable(node, accounts_path));
         HUB_TRY_STATUS(Accounts(*accounts, source, accounts_path, c.sources[source]));
@@ -477,6 +502,170 @@ class Walker {
     }
     account.previous_valid_until = *instant;
     return Ok();
+  }
+
+  // [sources.csv.profiles.<name>] tables; each profile is checked whole by
+  // ValidateCsvProfile, its error placed on the line of the key at fault.
+  Status CsvProfiles(const toml::table& profiles, std::string_view prefix,
+                     CsvConnector::Profiles& out) const {
+    for (auto&& [name_key, name_node] : profiles) {
+      const std::string path = Join(prefix, name_key.str());
+      if (!IsValidAccountId(name_key.str())) {
+        return Fail(At(name_key.source(), path,
+                       fmt::format("{}: profile name may contain only letters, digits, '-', '_' "
+                                   "and '.'",
+                                   path)));
+      }
+      HUB_TRY(const toml::table* table, AsTable(name_node, path));
+      CsvProfile profile;
+      HUB_TRY_STATUS(CsvProfileFields(*table, path, profile));
+      if (Status valid = ValidateCsvProfile(profile); !valid) {
+        const toml::node* at = FindCsvProfileNode(*table, valid.error().field);
+        return Fail(At(at != nullptr ? at->source() : name_node.source(),
+                       Join(path, valid.error().field),
+                       fmt::format("{}: {}", path, valid.error().message)));
+      }
+      out.emplace(std::string(name_key.str()), std::move(profile));
+    }
+    return Ok();
+  }
+
+  Status CsvProfileFields(const toml::table& table, std::string_view prefix, CsvProfile& p) const {
+    // `record` first: it decides which columns exist (toml++ iterates keys sorted).
+    const toml::node* record = table.get("record");
+    const std::string record_path = Join(prefix, "record");
+    if (record == nullptr) {
+      return Fail(At(table.source(), record_path,
+                     fmt::format("{} is required (payout_line, bank_transaction or "
+                                 "inventory_count)",
+                                 record_path)));
+    }
+    std::string record_name;
+    if (auto problem = SetFromNode(record_path, record_name, *record, StringRule::kAny)) {
+      return Fail(At(record->source(), record_path, *problem));
+    }
+    const std::optional<CsvRecordType> type = CsvRecordTypeFromString(record_name);
+    if (!type) {
+      return Fail(At(record->source(), record_path,
+                     fmt::format("{} must be payout_line, bank_transaction or inventory_count, "
+                                 "got \"{}\"",
+                                 record_path, record_name)));
+    }
+    p.record = *type;
+    for (auto&& [key, node] : table) {
+      HUB_TRY_STATUS(CsvProfileField(key, node, prefix, p));
+    }
+    return Ok();
+  }
+
+  Status CsvProfileField(const toml::key& key, const toml::node& node, std::string_view prefix,
+                         CsvProfile& p) const {
+    const std::string path = Join(prefix, key.str());
+    const std::string_view name = key.str();
+    std::optional<std::string> problem;
+    if (name == "record") {
+      return Ok();  // read first, by CsvProfileFields
+    } else if (name == "columns") {
+      return CsvColumns(node, path, p);
+    } else if (name == "types") {
+      return CsvTypes(node, path, p);
+    } else if (name == "minor_units") {
+      problem = SetFromNode(path, p.minor_units, node, BoolRule{});
+    } else if (name == "delimiter" || name == "decimal_separator" ||
+               name == "thousands_separator") {
+      char& field = name == "delimiter"           ? p.delimiter
+                    : name == "decimal_separator" ? p.decimal_separator
+                                                  : p.thousands_separator;
+      problem = CsvChar(node, path, name == "thousands_separator", field);
+    } else {
+      std::string* field = name == "currency"          ? &p.currency
+                           : name == "currency_column" ? &p.currency_column
+                           : name == "date_column"     ? &p.date_column
+                           : name == "date_format"     ? &p.date_format
+                           : name == "timezone"        ? &p.timezone
+                           : name == "timezone_column" ? &p.timezone_column
+                           : name == "gateway"         ? &p.gateway
+                           : name == "bank_account"    ? &p.bank_account
+                                                       : nullptr;
+      if (field == nullptr) {
+        return Fail(UnknownKey(key, path, kCsvProfileKeys, prefix));
+      }
+      problem = SetFromNode(path, *field, node, StringRule::kAny);
+    }
+    if (problem) {
+      return Fail(At(node.source(), path, *problem));
+    }
+    return Ok();
+  }
+
+  // One character ("" allowed for an optional separator: none).
+  static std::optional<std::string> CsvChar(const toml::node& node, std::string_view path,
+                                            bool may_be_empty, char& out) {
+    const auto* s = node.as_string();
+    if (s == nullptr) {
+      return fmt::format("{}: expected string, got {}", path, TypeName(node.type()));
+    }
+    const std::string& text = s->get();
+    if (text.size() > 1 || (text.empty() && !may_be_empty)) {
+      return fmt::format("{} must be one character, got \"{}\"", path, text);
+    }
+    out = text.empty() ? '\0' : text[0];
+    return std::nullopt;
+  }
+
+  // Canonical field = "Header" or ["Header", …]; the fields depend on `record`.
+  Status CsvColumns(const toml::node& node, std::string_view prefix, CsvProfile& p) const {
+    HUB_TRY(const toml::table* table, AsTable(node, prefix));
+    const auto keys = CsvColumnKeys(p.record);
+    for (auto&& [key, value] : *table) {
+      const std::string path = Join(prefix, key.str());
+      if (std::find(keys.begin(), keys.end(), key.str()) == keys.end()) {
+        return Fail(UnknownKey(key, path, keys, prefix));
+      }
+      std::vector<std::string>& names = p.columns[std::string(key.str())];
+      if (const auto* s = value.as_string()) {
+        names.push_back(s->get());
+        continue;
+      }
+      const toml::array* array = value.as_array();
+      const bool all_strings =
+          array != nullptr && std::all_of(array->begin(), array->end(),
+                                          [](const toml::node& n) { return n.is_string(); });
+      if (!all_strings) {
+        return Fail(At(value.source(), path,
+                       fmt::format("{}: expected a header name or an array of them, got {}", path,
+                                   TypeName(value.type()))));
+      }
+      for (const toml::node& n : *array) {
+        names.push_back(n.as_string()->get());
+      }
+    }
+    return Ok();
+  }
+
+  // "Value in the type column" = "kind" (payout_line) or "debit" / "credit".
+  Status CsvTypes(const toml::node& node, std::string_view prefix, CsvProfile& p) const {
+    HUB_TRY(const toml::table* table, AsTable(node, prefix));
+    for (auto&& [key, value] : *table) {
+      const std::string path = Join(prefix, key.str());
+      std::string& kind = p.types[std::string(key.str())];
+      if (auto problem = SetFromNode(path, kind, value, StringRule::kAny)) {
+        return Fail(At(value.source(), path, *problem));
+      }
+    }
+    return Ok();
+  }
+
+  // The node a ValidateCsvProfile field names ("currency", "columns.net",
+  // "types.Settled"); for an absent key its table, else nullptr (the profile's line).
+  static const toml::node* FindCsvProfileNode(const toml::table& profile, std::string_view field) {
+    const std::size_t dot = field.find('.');
+    const toml::node* top = profile.get(field.substr(0, dot));
+    if (top == nullptr || dot == std::string_view::npos || !top->is_table()) {
+      return top;
+    }
+    const toml::node* leaf = top->as_table()->get(field.substr(dot + 1));
+    return leaf != nullptr ? leaf : top;
   }
 
   std::string_view name_;
@@ -612,6 +801,17 @@ Status ValidateConfig(const Config& config) {
       const std::string path = fmt::format("sources.{}.accounts.{}", source, id);
       if (auto problem = CheckAccount(source, path, account)) {
         return Fail(ErrorCode::kInvalidArgument, *problem, path);
+      }
+    }
+    for (const auto& [name, profile] : source_config.profiles) {
+      const std::string path = fmt::format("sources.{}.profiles.{}", source, name);
+      if (source != "csv") {
+        return Fail(ErrorCode::kInvalidArgument,
+                    fmt::format("{}: profiles are read only by the csv source", path), path);
+      }
+      if (Status valid = ValidateCsvProfile(profile); !valid) {
+        return Fail(ErrorCode::kInvalidArgument, fmt::format("{}: {}", path, valid.error().message),
+                    Join(path, valid.error().field));
       }
     }
   }

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "connectors/csv/csv.h"
 #include "core/result.h"
 #include "core/time.h"
 
@@ -27,7 +28,8 @@ struct ServerConfig {
   std::int64_t body_bytes_max = 1048576;
   // A request slower than this is cut off so slow clients cannot pin threads.
   std::int64_t request_timeout_ms = 30000;
-  // PEM files; both empty = plain HTTP (TLS terminated by a proxy). Set both or neither.
+  // PEM files; both set = HTTPS only, both empty = plain HTTP (loopback, or behind a
+  // TLS-terminating proxy). Set both or neither; HttpServer::Start checks the files.
   std::string tls_cert_file;
   std::string tls_key_file;
   friend bool operator==(const ServerConfig&, const ServerConfig&) = default;
@@ -71,6 +73,9 @@ struct BusConfig {
   RetryConfig retry;
   // An event whose predecessor is missing waits this long, then goes to the exception queue.
   std::int64_t predecessor_wait_s = 86400;
+  // A financial event not yet posted this long after it arrived counts as a
+  // delayed posting (the retailhub_postings_delayed gauge).
+  std::int64_t posting_sla_s = 900;
   WorkersConfig workers;
   friend bool operator==(const BusConfig&, const BusConfig&) = default;
 };
@@ -93,6 +98,9 @@ struct SourceAccountConfig {
 
 struct SourceConfig {
   std::map<std::string, SourceAccountConfig> accounts;  // by account id as it appears in URLs
+  // csv only: file profiles by name, the --topic of `retailhub ingest --source csv`
+  // ([sources.csv.profiles.<name>]; connectors/csv/csv.h says what each field means).
+  CsvConnector::Profiles profiles;
   friend bool operator==(const SourceConfig&, const SourceConfig&) = default;
 };
 

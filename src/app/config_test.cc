@@ -149,7 +149,16 @@ TEST(DefaultConfigFile, ParsesToBuiltInDefaultsPlusDemoSources) {
   EXPECT_EQ(config->approvals, defaults.approvals);
   EXPECT_EQ(config->log, defaults.log);
 
-  ASSERT_EQ(config->sources.size(), 4u);
+  ASSERT_EQ(config->sources.size(), 5u);
+  // The shipped csv profiles (their translations are pinned by app/csv_golden_test.cc).
+  const auto& profiles = config->sources.at("csv").profiles;
+  ASSERT_EQ(profiles.size(), 3u);
+  EXPECT_EQ(profiles.at("adyen_settlement").record, CsvRecordType::kPayoutLine);
+  EXPECT_EQ(profiles.at("adyen_settlement").gateway, "adyen");
+  EXPECT_EQ(profiles.at("adyen_settlement").types.at("MerchantPayout"), "payout");
+  EXPECT_EQ(profiles.at("bank_statement").record, CsvRecordType::kBankTransaction);
+  EXPECT_EQ(profiles.at("stock_count").record, CsvRecordType::kInventoryCount);
+  EXPECT_TRUE(config->sources.at("csv").accounts.empty());
   EXPECT_FALSE(config->sources.at("shopify").accounts.at("demo-shop").secret.empty());
   EXPECT_EQ(config->sources.at("shopify").accounts.at("demo-shop").default_region, "US");
   EXPECT_EQ(config->sources.at("square").accounts.at("demo-merchant").url,
@@ -158,6 +167,125 @@ TEST(DefaultConfigFile, ParsesToBuiltInDefaultsPlusDemoSources) {
   EXPECT_FALSE(config->sources.at("adyen").accounts.at("demo-merchant").secret.empty());
   config->sources.clear();
   EXPECT_EQ(*config, defaults);
+}
+
+// [sources.csv.profiles.<name>] is as strict as the rest: one row per way a profile is refused,
+// each naming the line and the key.
+const BadDocument kBadCsvProfiles[] = {
+    {"unknown profile key",
+     "[sources.csv.profiles.p]\nrecord = \"bank_transaction\"\ncurency = \"USD\"\n",
+     "t.toml:3: unknown key sources.csv.profiles.p.curency (did you mean "
+     "sources.csv.profiles.p.currency?)",
+     "sources.csv.profiles.p.curency"},
+    {"unknown column key for the record",
+     "[sources.csv.profiles.p]\nrecord = \"inventory_count\"\n[sources.csv.profiles.p.columns]\n"
+     "sku = \"SKU\"\nlocaton = \"Store\"\n",
+     "t.toml:5: unknown key sources.csv.profiles.p.columns.locaton (did you mean "
+     "sources.csv.profiles.p.columns.location?)",
+     "sources.csv.profiles.p.columns.locaton"},
+    {"missing required column mapping",
+     "[sources.csv.profiles.p]\nrecord = \"inventory_count\"\n[sources.csv.profiles.p.columns]\n"
+     "sku = \"SKU\"\non_hand = \"Qty\"\n",
+     "t.toml:3: sources.csv.profiles.p: columns.location is required for record inventory_count",
+     "sources.csv.profiles.p.columns.location"},
+    {"missing record", "[sources.csv.profiles.p]\ncurrency = \"USD\"\n",
+     "t.toml:1: sources.csv.profiles.p.record is required (payout_line, bank_transaction or "
+     "inventory_count)",
+     "sources.csv.profiles.p.record"},
+    {"unknown record", "[sources.csv.profiles.p]\nrecord = \"payout\"\n",
+     "t.toml:2: sources.csv.profiles.p.record must be payout_line, bank_transaction or "
+     "inventory_count, got \"payout\"",
+     "sources.csv.profiles.p.record"},
+    {"unknown payout kind",
+     "[sources.csv.profiles.p]\nrecord = \"payout_line\"\ngateway = \"adyen\"\n"
+     "currency = \"EUR\"\ndate_column = \"Date\"\n[sources.csv.profiles.p.columns]\n"
+     "payout_id = \"Batch\"\ntype = \"Type\"\nnet = \"Net\"\n[sources.csv.profiles.p.types]\n"
+     "Settled = \"sale\"\n",
+     "t.toml:11: sources.csv.profiles.p: types.Settled = \"sale\" is not a payout line kind "
+     "(charge, refund, fee, adjustment, dispute, commission, tax, reserve, payout, other)",
+     "sources.csv.profiles.p.types.Settled"},
+    {"debit without credit",
+     "[sources.csv.profiles.p]\nrecord = \"bank_transaction\"\nbank_account = \"ops\"\n"
+     "currency = \"EUR\"\ndate_column = \"Date\"\n[sources.csv.profiles.p.columns]\n"
+     "amount_debit = \"Debit\"\n",
+     "t.toml:6: sources.csv.profiles.p: columns.amount_debit and columns.amount_credit must be set "
+     "together (missing columns.amount_credit)",
+     "sources.csv.profiles.p.columns.amount_credit"},
+    {"both currency forms",
+     "[sources.csv.profiles.p]\nrecord = \"bank_transaction\"\nbank_account = \"ops\"\n"
+     "currency = \"EUR\"\ncurrency_column = \"Cur\"\ndate_column = \"Date\"\n"
+     "[sources.csv.profiles.p.columns]\namount = \"Amount\"\n",
+     "t.toml:4: sources.csv.profiles.p: record bank_transaction needs exactly one of currency (a "
+     "fixed ISO 4217 code) and currency_column",
+     "sources.csv.profiles.p.currency"},
+    {"two-character delimiter",
+     "[sources.csv.profiles.p]\nrecord = \"inventory_count\"\n"
+     "delimiter = \";;\"\n",
+     "t.toml:3: sources.csv.profiles.p.delimiter must be one character, got \";;\"",
+     "sources.csv.profiles.p.delimiter"},
+    {"column mapped to a number",
+     "[sources.csv.profiles.p]\nrecord = \"inventory_count\"\n[sources.csv.profiles.p.columns]\n"
+     "sku = 3\n",
+     "t.toml:4: sources.csv.profiles.p.columns.sku: expected a header name or an array of them, "
+     "got integer",
+     "sources.csv.profiles.p.columns.sku"},
+    {"bad date format",
+     "[sources.csv.profiles.p]\nrecord = \"inventory_count\"\ndate_column = \"When\"\n"
+     "date_format = \"%d/%m\"\n[sources.csv.profiles.p.columns]\nsku = \"S\"\nlocation = \"L\"\n"
+     "on_hand = \"Q\"\n",
+     "t.toml:4: sources.csv.profiles.p: date_format \"%d/%m\" must name the year (%Y), the month "
+     "(%m or %b) and the day (%d) once each",
+     "sources.csv.profiles.p.date_format"},
+    {"profiles are csv only", "[sources.stripe.profiles.p]\nrecord = \"inventory_count\"\n",
+     "t.toml:1: unknown key sources.stripe.profiles", "sources.stripe.profiles"},
+};
+
+TEST(ParseConfig, RejectsBadCsvProfilesNamingKeyAndLine) {
+  for (const BadDocument& bad : kBadCsvProfiles) {
+    SCOPED_TRACE(bad.what);
+    const Result<Config> config = ParseConfig(bad.toml, "t.toml");
+    ASSERT_FALSE(config.has_value());
+    EXPECT_EQ(config.error().message, bad.message);
+    EXPECT_EQ(config.error().field, bad.field);
+    EXPECT_EQ(config.error().code, ErrorCode::kInvalidArgument);
+  }
+}
+
+TEST(ParseConfig, ReadsACsvProfileIntoEveryField) {
+  const Result<Config> config = ParseConfig(
+      "[sources.csv.profiles.eu_bank]\n"
+      "record = \"bank_transaction\"\ndelimiter = \";\"\ndecimal_separator = \",\"\n"
+      "thousands_separator = \".\"\nminor_units = false\ncurrency_column = \"Währung\"\n"
+      "date_column = \"Buchungstag\"\ndate_format = \"%d.%m.%Y\"\ntimezone = \"CET\"\n"
+      "bank_account = \"DE89\"\n"
+      "[sources.csv.profiles.eu_bank.columns]\n"
+      "amount = \"Betrag\"\ntype = \"S/H\"\ndescription = [\"Empfänger\", \"Zweck\"]\n"
+      "[sources.csv.profiles.eu_bank.types]\nS = \"debit\"\nH = \"credit\"\n",
+      "t.toml");
+  ASSERT_TRUE(config.has_value()) << config.error().message;
+  CsvProfile expected;
+  expected.record = CsvRecordType::kBankTransaction;
+  expected.delimiter = ';';
+  expected.decimal_separator = ',';
+  expected.thousands_separator = '.';
+  expected.currency_column = "Währung";
+  expected.date_column = "Buchungstag";
+  expected.date_format = "%d.%m.%Y";
+  expected.timezone = "CET";
+  expected.bank_account = "DE89";
+  expected.columns = {
+      {"amount", {"Betrag"}}, {"type", {"S/H"}}, {"description", {"Empfänger", "Zweck"}}};
+  expected.types = {{"S", "debit"}, {"H", "credit"}};
+  EXPECT_EQ(config->sources.at("csv").profiles.at("eu_bank"), expected);
+}
+
+TEST(ValidateConfig, RefusesABrokenCsvProfileBuiltInCode) {
+  Config config;
+  CsvProfile profile;  // bank_transaction without amount, currency or date
+  config.sources["csv"].profiles.emplace("p", profile);
+  const Status valid = ValidateConfig(config);
+  ASSERT_FALSE(valid.has_value());
+  EXPECT_EQ(valid.error().field, "sources.csv.profiles.p.currency");
 }
 
 TEST(EnvVarName, UpperCasesDottedPath) {

@@ -10,8 +10,10 @@
 // Thread-safety: each *Domain struct's mutex guards all of its members.
 #pragma once
 
+#include <array>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 #include "bus/bus.h"
 #include "identity/resolver.h"
@@ -38,6 +40,14 @@ struct InventoryDomain {
 struct IdentityDomain {
   std::mutex mu;
   std::unique_ptr<identity::Resolver> resolver;
+  // Record and golden-customer counts for the gauges, cached against a
+  // fingerprint of the state (see gauges.cc); guarded by `mu`.
+  struct Counts {
+    std::array<std::size_t, 4> fingerprint{};
+    std::int64_t source_records = 0;
+    std::int64_t golden_customers = 0;
+  };
+  std::optional<Counts> gauge_counts;
   // Source customer key ("shopify:123") → canonical id, for orders.
 };
 

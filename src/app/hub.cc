@@ -8,6 +8,9 @@
 
 #include "api/static_files.h"
 #include "api/v1/routes.h"
+#include "app/connectors.h"
+#include "app/gauges.h"
+#include "app/mappings.h"
 #include "app/read_model.h"
 #include "app/test_source.h"
 #include "core/ids.h"
@@ -79,7 +82,7 @@ Result<std::pair<std::string, std::uint16_t>> ParseListen(std::string_view liste
 }
 
 Hub::Hub(const Config& config, const Clock& clock)
-    : config_(config), clock_(clock), connectors_(ConnectorRegistry::Default()) {}
+    : config_(config), clock_(clock), connectors_(ConnectorRegistryFor(config)) {}
 
 Hub::~Hub() { Stop(); }
 
@@ -169,6 +172,12 @@ Status Hub::InitDomains() {
     return Fail(posting.error());
   }
   finance_.engine = std::make_unique<orders::PostingEngine>(std::move(*posting));
+  // Mapping changes made through the API since, in version order.
+  HUB_TRY_STATUS(store_->Migrate(MappingMigrations()));
+  {
+    HUB_TRY(auto mconn, store_->Connect());
+    HUB_TRY_STATUS(ReplayMappings(finance_, *mconn));
+  }
   identity_.resolver = std::make_unique<identity::Resolver>();
   // Rebuild in-memory state from the events each domain already applied.
   HUB_TRY(auto conn, store_->Connect());
@@ -185,6 +194,9 @@ Status Hub::InitDomains() {
   bus_->AddHandler(MakeLedgerHandler(finance_));
   bus_->AddHandler(MakeInventoryHandler(inventory_));
   bus_->AddHandler(MakeIdentityHandler(identity_));
+  HUB_TRY(auto recon_config, LoadReconcileConfig());
+  reconciler_ = std::make_unique<Reconciler>(*store_, std::move(recon_config), clock_);
+  bus_->AddHandler(MakeReconcileHandler(*reconciler_));
   return Ok();
 }
 
@@ -229,7 +241,10 @@ void Hub::AddRoutes() {
                                               {"backlog", backlog},
                                               {"parked", stats.parked}});
   });
-  router_.Add("GET", "/metrics", [](api::HttpRequest&) {
+  router_.Add("GET", "/metrics", [this](api::HttpRequest&) {
+    if (auto st = RefreshBusinessGauges(*this); !st) {
+      obs::Warn("metrics.business_gauges_failed", "", {{"error", st.error().ToString()}});
+    }
     api::HttpResponse r;
     r.status = 200;
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
@@ -354,6 +369,13 @@ Status Hub::Start() {
     bus_->AddHandler(MakeTestHandler());
   }
   HUB_TRY_STATUS(bus_->Start());
+  reconciler_->Start();
+  overview_history_.Start(
+      [this] {
+        auto figures = OverviewFigures(*this);
+        return figures ? std::move(*figures) : boost::json::object{};
+      },
+      clock_);
   HUB_TRY(auto hp, ParseListen(config_.server.listen));
   api::HttpServerOptions so;
   so.host = hp.first;
@@ -386,12 +408,18 @@ void Hub::Stop() {
   if (bus_) {
     bus_->Stop();
   }
+  if (reconciler_) {
+    reconciler_->Stop();
+  }
+  overview_history_.Stop();
 }
 
 void Hub::RunUntilSignal() {
   server_->StopOnSignals();
   server_->Wait();
   bus_->Stop();
+  reconciler_->Stop();
+  overview_history_.Stop();
 }
 
 std::uint16_t Hub::port() const { return server_ ? server_->port() : 0; }

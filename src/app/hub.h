@@ -14,6 +14,8 @@
 #include "api/v1/read_model.h"
 #include "app/config.h"
 #include "app/domains.h"
+#include "app/overview_history.h"
+#include "app/reconciler.h"
 #include "bus/bus.h"
 #include "connectors/connector.h"
 #include "core/time.h"
@@ -46,6 +48,8 @@ class Hub {
   FinanceDomain& finance() { return finance_; }
   InventoryDomain& inventory() { return inventory_; }
   IdentityDomain& identity() { return identity_; }
+  Reconciler& reconciler() { return *reconciler_; }
+  OverviewHistory& overview_history() { return overview_history_; }
   const Config& config() const { return config_; }
 
   // The secrets in force for a source account now (current, and the previous
@@ -67,6 +71,8 @@ class Hub {
   FinanceDomain finance_;
   InventoryDomain inventory_;
   IdentityDomain identity_;
+  std::unique_ptr<Reconciler> reconciler_;
+  OverviewHistory overview_history_{OverviewHistory::Options{}};
   std::unique_ptr<api::v1::Auth> auth_;
   std::unique_ptr<api::v1::ReadModel> read_model_;
   api::Router router_;

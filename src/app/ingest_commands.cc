@@ -9,6 +9,7 @@
 
 #include "app/cli.h"
 #include "app/commands.h"
+#include "app/connectors.h"
 #include "app/file_ingest.h"
 #include "app/test_source.h"
 #include "bus/bus.h"
@@ -32,17 +33,18 @@ void RegisterIngestCommands(CLI::App& app, CliContext& ctx) {
   AddDataOption(*ingest, ctx);
   AddConfigOption(*ingest, ctx);
   AddFormatOption(*ingest, ctx);
-  ingest->add_option("--source", io.source, "Connector: shopify, stripe, square, adyen, …")
+  ingest->add_option("--source", io.source, "Connector: shopify, stripe, square, adyen, csv, …")
       ->required();
   ingest->add_option("--account", io.account, "Source account (default: \"files\")");
-  ingest->add_option("--topic", io.topic, "Topic, when the file does not say (payouts, …)");
+  ingest->add_option("--topic", io.topic,
+                     "Topic, when the file does not say (payouts, a csv profile, …)");
   ingest->add_option("files", io.files, "Files to ingest")->required()->check(CLI::ExistingFile);
   ctx.OnRun(ingest, [&io](CliContext& c) {
     auto cfg = ResolveConfig(c);
     if (!cfg) {
       return ReportError(c, cfg.error());
     }
-    auto registry = ConnectorRegistry::Default();
+    auto registry = ConnectorRegistryFor(*cfg);
     (void)registry.Add(MakeTestConnector());
     const Connector* conn = registry.Find(io.source);
     if (conn == nullptr) {
@@ -84,13 +86,19 @@ void RegisterIngestCommands(CLI::App& app, CliContext& ctx) {
   auto& to = ctx.Keep<FileOpts>();
   CLI::App* translate = app.add_subcommand(
       "translate", "Print the canonical events of a payload as JSON lines; changes nothing");
-  translate->add_option("--source", to.source, "Connector: shopify, stripe, square, adyen, …")
+  AddConfigOption(*translate, ctx);  // csv reads its profiles from the config
+  translate->add_option("--source", to.source, "Connector: shopify, stripe, square, adyen, csv, …")
       ->required();
-  translate->add_option("--topic", to.topic, "Topic (orders/create, charge.succeeded, …)");
+  translate->add_option("--topic", to.topic,
+                        "Topic (orders/create, charge.succeeded, a csv profile, …)");
   translate->add_option("--account", to.account, "Source account (default: \"files\")");
   translate->add_option("files", to.files, "Payload file")->required()->check(CLI::ExistingFile);
   ctx.OnRun(translate, [&to](CliContext& c) {
-    auto registry = ConnectorRegistry::Default();
+    auto cfg = ResolveConfig(c);
+    if (!cfg) {
+      return ReportError(c, cfg.error());
+    }
+    auto registry = ConnectorRegistryFor(*cfg);
     (void)registry.Add(MakeTestConnector());
     const Connector* conn = registry.Find(to.source);
     if (conn == nullptr) {

@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include "app/gauges.h"
 #include "app/hub.h"
+#include "app/mappings.h"
 #include "app/recon.h"
 #include "app/views.h"
 #include "obs/metrics.h"
@@ -381,7 +383,8 @@ class HubReadModel final : public api::v1::ReadModel {
 
   // --- reconciliation ---
   Result<Page> Payouts(const std::string& cursor, int limit) override {
-    HUB_TRY(ReconRun run, RunReconciliation(hub_.store(), SystemClock::Get()));
+    HUB_TRY(auto latest, hub_.reconciler().Latest());
+    const ReconRun& run = *latest;
     json::array all;
     for (std::size_t i = 0; i < run.payouts.size(); ++i) {
       const auto& p = run.payouts[i];
@@ -400,14 +403,15 @@ class HubReadModel final : public api::v1::ReadModel {
   }
 
   Result<json::object> PayoutReport(const std::string& payout_id) override {
-    HUB_TRY(ReconRun run, RunReconciliation(hub_.store(), SystemClock::Get()));
-    return PayoutReportJson(run, payout_id, SystemClock::Get().Now());
+    HUB_TRY(auto latest, hub_.reconciler().Latest());
+    return PayoutReportJson(*latest, payout_id, latest->ran_at);
   }
 
   Result<Page> ReconExceptions(const std::string& reason, const std::string& cursor,
                                int limit) override {
-    HUB_TRY(ReconRun run, RunReconciliation(hub_.store(), SystemClock::Get()));
-    (void)run;
+    // The exceptions are stored by the reconciler's runs; make sure one ran.
+    HUB_TRY(auto latest, hub_.reconciler().Latest());
+    (void)latest;
     std::lock_guard l(mu_);
     HUB_TRY(store::Connection * c, Conn());
     reconcile::ExceptionQueue queue(*c, SystemClock::Get(), {});
@@ -465,53 +469,29 @@ class HubReadModel final : public api::v1::ReadModel {
 
   // --- mappings ---
   Result<json::object> Mappings() override {
+    std::lock_guard l(mu_);
+    HUB_TRY(store::Connection * c, Conn());
+    HUB_TRY(std::int64_t version, MappingVersion(*c));
     auto& f = hub_.finance();
-    std::lock_guard l(f.mu);
-    json::array chart;
-    for (const auto& a : f.journal->chart().accounts()) {
-      chart.push_back(json::object{{"code", a.code}, {"name", a.name}, {"erp_code", a.erp_code}});
-    }
-    return json::object{{"version", 1}, {"chart", chart}};
+    std::lock_guard fl(f.mu);
+    return MappingsJson(f, version);
   }
 
-  Result<json::object> UpdateMapping(const std::string& section, const json::value&, std::int64_t,
-                                     const std::string&) override {
-    return Fail(ErrorCode::kFailedPrecondition,
-                fmt::format("mappings are read from config/posting.toml in this version; edit "
-                            "the file and restart to change [{}]",
-                            section),
-                "section");
+  Result<json::object> UpdateMapping(const std::string& section, const json::value& doc,
+                                     std::int64_t version, const std::string& actor) override {
+    std::lock_guard l(mu_);
+    HUB_TRY(store::Connection * c, Conn());
+    auto& f = hub_.finance();
+    std::lock_guard fl(f.mu);
+    HUB_TRY(std::int64_t now,
+            app::UpdateMapping(f, *c, section, doc, version, actor, SystemClock::Get().Now()));
+    return MappingsJson(f, now);
   }
 
   Result<json::object> Overview() override {
-    auto stats = hub_.bus().Stats();
-    json::object backlog;
-    for (const auto& [d, n] : stats.domain_backlog) {
-      backlog[d] = n;
-    }
-    backlog["translate"] = stats.translate_backlog;
-    json::object errors;
-    {
-      std::lock_guard l(mu_);
-      HUB_TRY(store::Connection * c, Conn());
-      HUB_TRY(store::Statement * s,
-              c->Prepare("SELECT kind, COUNT(*) FROM bus_failures WHERE state = 'open' GROUP BY "
-                         "kind"));
-      for (;;) {
-        HUB_TRY(bool row, s->Step());
-        if (!row) {
-          break;
-        }
-        errors[s->Text(0)] = s->Int(1);
-      }
-      s->Reset();
-    }
-    auto& reg = obs::Registry::Default();
-    return json::object{
-        {"ingest_total", reg.GetCounter("retailhub_ingest_messages_total", "").value()},
-        {"backlog", backlog},
-        {"parked", stats.parked},
-        {"errors_by_class", errors}};
+    HUB_TRY(json::object o, OverviewFigures(hub_));
+    o["series"] = hub_.overview_history().ToJson();
+    return o;
   }
 
  private:

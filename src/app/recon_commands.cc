@@ -11,6 +11,7 @@
 #include "app/cli.h"
 #include "app/commands.h"
 #include "app/recon.h"
+#include "app/reconciler.h"
 #include "ledger/journal.h"
 #include "reconcile/report_json.h"
 
@@ -33,7 +34,8 @@ struct Reconciled {
 Result<Reconciled> OpenAndRun(const CliContext& ctx) {
   Reconciled r;
   HUB_TRY(r.store, OpenStore(ctx));
-  HUB_TRY(r.run, RunReconciliation(*r.store, SystemClock::Get()));
+  HUB_TRY(auto config, LoadReconcileConfig());
+  HUB_TRY(r.run, RunReconciliation(*r.store, config, SystemClock::Get()));
   return r;
 }
 

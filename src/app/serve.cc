@@ -22,11 +22,13 @@ int RunServe(const Config& config) {
   }
   auto hp = ParseListen(config.server.listen);
   const std::string host = hp ? hp->first : "127.0.0.1";
-  std::cout << fmt::format("RetailHub serving on http://{}:{}/ (data in {})", host, (*hub)->port(),
-                           config.store.data_dir)
+  const std::string_view scheme = config.server.tls_cert_file.empty() ? "http" : "https";
+  std::cout << fmt::format("RetailHub serving on {}://{}:{}/ (data in {})", scheme, host,
+                           (*hub)->port(), config.store.data_dir)
             << std::endl;
   obs::Info("server.started", "",
             {{"listen", fmt::format("{}:{}", host, (*hub)->port())},
+             {"tls", config.server.tls_cert_file.empty() ? "off" : "on"},
              {"data_dir", config.store.data_dir}});
   (*hub)->RunUntilSignal();
   obs::Info("server.stopped", "");

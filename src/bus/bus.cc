@@ -470,8 +470,10 @@ class BusImpl final : public Bus {
   }
 
   static bool TopicIsFinance(const RawMessage& m) {
-    static constexpr std::string_view kWords[] = {"payment", "refund", "payout",  "transaction",
-                                                  "dispute", "charge", "balance", "settlement"};
+    // "financial": Amazon's financial_events / financial_event_groups pages.
+    static constexpr std::string_view kWords[] = {"payment",     "refund",     "payout",
+                                                  "transaction", "dispute",    "charge",
+                                                  "balance",     "settlement", "financial"};
     if (m.source == "stripe" || m.source == "adyen") {
       return true;
     }
@@ -706,6 +708,8 @@ class BusImpl final : public Bus {
     if (!st) {
       (void)conn.Rollback();
       h.OnRollback();
+    } else {
+      h.OnCommitted(ev);
     }
     return st;
   }

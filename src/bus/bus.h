@@ -80,6 +80,10 @@ class Handler {
   // Apply() failed after changing in-memory state): the handler must drop
   // in-memory changes and reload what the store holds.
   virtual void OnRollback() {}
+  // Called after the transaction holding Apply(event) committed: the effect
+  // is durable and visible to other connections. Must be quick (no I/O):
+  // a signal to whoever reads this domain's results.
+  virtual void OnCommitted(const Event& /*event*/) {}
 };
 
 enum class FailureClass { kTransient, kPermanent, kBusiness, kParked };

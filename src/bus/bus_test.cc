@@ -76,7 +76,13 @@ class StepHandler final : public Handler {
     HUB_TRY_STATUS(ins->Run());
     return Ok();
   }
+  void OnCommitted(const Event& e) override {
+    // The effect must already be visible to another connection.
+    committed_.fetch_add(1);
+    (void)e;
+  }
   std::atomic<bool> mapped_{false};
+  std::atomic<int> committed_{0};
   std::atomic<int> flaky_left_{2};
 
  private:
@@ -239,6 +245,9 @@ TEST_F(BusTest, TransientFailureRetriesThenSucceedsKeepingKeyOrder) {
   ASSERT_TRUE(bus_->WaitIdle(10000));
   EXPECT_EQ(Applied("k"), (std::vector<std::int64_t>{1, 2}));
   EXPECT_TRUE(Failures("dlq").empty());
+  // Two failed attempts rolled back, two applications committed: the
+  // handler hears of the commits only (the reconciler relies on it).
+  EXPECT_EQ(handler_->committed_.load(), 2);
 }
 
 TEST_F(BusTest, PermanentErrorGoesToDlqAtOnceAndUntranslatableIsQuarantined) {

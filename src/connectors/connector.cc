@@ -6,10 +6,13 @@
 #include <openssl/sha.h>
 
 #include <array>
+#include <charconv>
+#include <memory>
 
 #include "core/assert.h"
 
 #include "connectors/adyen/adyen.h"
+#include "connectors/amazon/amazon.h"
 #include "connectors/shopify/shopify.h"
 #include "connectors/square/square.h"
 #include "connectors/stripe/stripe.h"
@@ -37,17 +40,41 @@ bool IEquals(std::string_view a, std::string_view b) {
   return true;
 }
 
-std::string Sha256Hex32(std::initializer_list<std::string_view> parts) {
-  // Length-prefix every part so ("ab","c") and ("a","bc") differ.
-  std::string buf;
+// `prefix` + 32 hex digits: the first 16 bytes of SHA-256 over the parts,
+// each length-prefixed so that ("ab","c") and ("a","bc") differ. Runs for
+// every delivery translated, so nothing is allocated but the result: the
+// algorithm is fetched once and the context is per thread (SHA256() fetches
+// and allocates on every call, which cost several times the hashing).
+std::string Sha256Hex32(std::string_view prefix, std::initializer_list<std::string_view> parts) {
+  static EVP_MD* const kSha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  thread_local const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(),
+                                                                                 &EVP_MD_CTX_free);
+  HUB_ASSERT(kSha256 != nullptr && ctx != nullptr);
+  thread_local std::string message;  // keeps its capacity
+  message.clear();
   for (std::string_view p : parts) {
-    buf += std::to_string(p.size());
-    buf += ':';
-    buf += p;
+    char length[24];
+    char* end = std::to_chars(length, length + sizeof length - 1, p.size()).ptr;
+    *end++ = ':';
+    message.append(length, end);
+    message.append(p);
   }
+  bool ok = EVP_DigestInit_ex2(ctx.get(), kSha256, nullptr) == 1 &&
+            EVP_DigestUpdate(ctx.get(), message.data(), message.size()) == 1;
   std::array<unsigned char, SHA256_DIGEST_LENGTH> digest{};
-  SHA256(reinterpret_cast<const unsigned char*>(buf.data()), buf.size(), digest.data());
-  return HexEncode(std::string_view(reinterpret_cast<const char*>(digest.data()), 16));
+  unsigned int digest_bytes = 0;
+  ok = ok && EVP_DigestFinal_ex(ctx.get(), digest.data(), &digest_bytes) == 1;
+  HUB_ASSERT(ok);
+  static constexpr char kDigits[] = "0123456789abcdef";
+  constexpr std::size_t kHashBytes = 16;
+  std::string out;
+  out.reserve(prefix.size() + 2 * kHashBytes);
+  out += prefix;
+  for (std::size_t i = 0; i < kHashBytes; ++i) {
+    out += kDigits[digest[i] >> 4];
+    out += kDigits[digest[i] & 0xf];
+  }
+  return out;
 }
 }  // namespace
 
@@ -66,6 +93,7 @@ ConnectorRegistry ConnectorRegistry::Default() {
   (void)r.Add(std::make_unique<StripeConnector>());
   (void)r.Add(std::make_unique<SquareConnector>());
   (void)r.Add(std::make_unique<AdyenConnector>());
+  (void)r.Add(std::make_unique<AmazonConnector>());
   return r;
 }
 
@@ -93,7 +121,7 @@ std::vector<std::string> ConnectorRegistry::Names() const {
 
 std::string DeriveCorrelationId(std::string_view source, std::string_view account,
                                 std::string_view dedup_key) {
-  return "cor_" + Sha256Hex32({source, account, dedup_key});
+  return Sha256Hex32("cor_", {source, account, dedup_key});
 }
 
 std::string EventIdFromCorrelation(std::string_view correlation_id, std::size_t index) {

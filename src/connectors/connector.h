@@ -69,7 +69,7 @@ class Connector {
 // Name → connector. Built once at start-up, then read-only: thread-safe for reads.
 class ConnectorRegistry {
  public:
-  // Every built-in connector (shopify, stripe, square, adyen).
+  // Every built-in connector (shopify, stripe, square, adyen, amazon).
   static ConnectorRegistry Default();
 
   // kAlreadyExists if the name is taken.

@@ -29,7 +29,7 @@ TEST(ConnectorTest, HeadersAreCaseInsensitive) {
 
 TEST(ConnectorTest, RegistryHasEveryBuiltInAndRefusesDuplicates) {
   ConnectorRegistry r = ConnectorRegistry::Default();
-  for (std::string_view name : {"shopify", "stripe", "square", "adyen"}) {
+  for (std::string_view name : {"shopify", "stripe", "square", "adyen", "amazon"}) {
     ASSERT_NE(r.Find(name), nullptr) << name;
     EXPECT_EQ(r.Find(name)->name(), name);
   }

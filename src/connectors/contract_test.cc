@@ -7,8 +7,10 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <optional>
 
 #include "connectors/adyen/adyen.h"
+#include "connectors/amazon/amazon.h"
 #include "connectors/shopify/shopify.h"
 #include "connectors/square/square.h"
 #include "connectors/stripe/stripe.h"
@@ -359,6 +361,155 @@ TEST(AdyenContractTest, NotificationsTranslate) {
     ASSERT_TRUE(r.has_value()) << r.error().ToString();
     EXPECT_EQ(Types(*r), types);
   }
+}
+
+// ---- Amazon ----------------------------------------------------------------
+
+// SOURCES.md: the SP-API models' sandbox responses, keyed by "<model file>
+// <operation>", each a list of response bodies (ordersV0 also keeps a swagger
+// {"examples":{"application/json":…}} wrapper). The amounts are placeholders
+// (25.37 everywhere), so some pages cannot add up and must be reported.
+json::value AmazonExample(const json::value& f, std::string_view key, std::size_t i) {
+  const json::value& v = f.at(key).at(i);
+  if (const auto* wrapped = v.as_object().if_contains("examples")) {
+    return wrapped->at("application/json");
+  }
+  return v;
+}
+
+constexpr std::string_view kAmazonGroups = "financesV0.json GET /finances/v0/financialEventGroups";
+constexpr std::string_view kAmazonEvents = "financesV0.json GET /finances/v0/financialEvents";
+constexpr std::string_view kAmazonOrderEvents =
+    "financesV0.json GET /finances/v0/orders/{orderId}/financialEvents";
+constexpr std::string_view kAmazonTransactions =
+    "finances_2024-06-19.json GET /finances/2024-06-19/transactions";
+constexpr std::string_view kAmazonOrders = "ordersV0.json GET /orders/v0/orders";
+constexpr std::string_view kAmazonOrderItems =
+    "ordersV0.json GET /orders/v0/orders/{orderId}/orderItems";
+
+TEST(AmazonContractTest, EveryExampleTranslatesOrIsReported) {
+  HUB_REQUIRE_SHARED(shared);
+  const json::value f = Load(shared / "fixtures/amazon/sp_api_models_sandbox_examples.json");
+  struct Expect {
+    std::string_view key;
+    std::size_t index;
+    std::optional<ErrorCode> error;  // nullopt: translates
+    Strings types;                   // when it translates
+  };
+  const Expect cases[] = {
+      // PROCESSED / TRANSFERED are not Closed / Succeeded: an update, not paid.
+      {kAmazonGroups, 0, std::nullopt, {"payout.updated"}},
+      // ProductAdsPaymentEvent: baseValue 25.37 + taxValue 25.37 != transactionValue 25.37.
+      {kAmazonEvents, 0, ErrorCode::kAmountMismatch, {}},
+      {kAmazonOrderEvents, 0, ErrorCode::kAmountMismatch, {}},
+      // The 2024-06-19 transactions API is not translated: the topic cannot be told.
+      {kAmazonTransactions, 0, ErrorCode::kInvalidArgument, {}},
+      {kAmazonOrders, 0, std::nullopt, {"order.created", "order.created"}},
+      // Pending orders carry no amounts yet: nothing to emit.
+      {kAmazonOrders, 1, std::nullopt, {}},
+      {kAmazonOrders, 2, std::nullopt, {}},
+      {kAmazonOrders, 3, std::nullopt, {}},
+      // Order items without their order are not an order.
+      {kAmazonOrderItems, 0, ErrorCode::kInvalidArgument, {}},
+      // JPY "25.99": JPY has no minor unit.
+      {kAmazonOrderItems, 1, ErrorCode::kPrecision, {}},
+  };
+  std::size_t covered = 0;
+  for (const Expect& x : cases) {
+    SCOPED_TRACE(std::string(x.key) + " #" + std::to_string(x.index));
+    auto r = TranslateBody(AmazonConnector(), AmazonExample(f, x.key, x.index), "");
+    if (x.error) {
+      ASSERT_FALSE(r.has_value()) << "translated: " << Types(*r).size() << " events";
+      EXPECT_EQ(r.error().code, *x.error) << r.error().ToString();
+    } else {
+      ASSERT_TRUE(r.has_value()) << r.error().ToString();
+      EXPECT_EQ(Types(*r), x.types);
+    }
+    ++covered;
+  }
+  // Every example in the file is listed above.
+  std::size_t total = 0;
+  for (const auto& [k, v] : f.as_object()) {
+    total += v.as_array().size();
+  }
+  EXPECT_EQ(covered, total);
+
+  auto mismatch = TranslateBody(AmazonConnector(), AmazonExample(f, kAmazonEvents, 0), "");
+  ASSERT_FALSE(mismatch.has_value());
+  EXPECT_NE(mismatch.error().message.find("50.74"), std::string::npos) << mismatch.error().message;
+  EXPECT_NE(mismatch.error().message.find("25.37"), std::string::npos) << mismatch.error().message;
+  EXPECT_EQ(mismatch.error().field,
+            "payload.FinancialEvents.ProductAdsPaymentEventList[0].transactionValue");
+}
+
+TEST(AmazonContractTest, EventPagesWithoutTheInconsistentAdsPaymentAddUp) {
+  HUB_REQUIRE_SHARED(shared);
+  const json::value f = Load(shared / "fixtures/amazon/sp_api_models_sandbox_examples.json");
+  // Every other amount is 25.37, signed as given: PayWithAmazon charge + fee,
+  // solution provider credit, rental charge + fee + withheld tax + reimbursement
+  // (7 lines); retrocharge base + shipping tax + withheld, rental (4), service
+  // fee (8 lines).
+  const std::pair<std::string_view, std::pair<std::size_t, const char*>> pages[] = {
+      {kAmazonEvents, {7, "177.59 USD"}},
+      {kAmazonOrderEvents, {8, "202.96 USD"}},
+  };
+  for (const auto& [key, expect] : pages) {
+    SCOPED_TRACE(std::string(key));
+    json::value body = AmazonExample(f, key, 0);
+    json::object& events = body.at("payload").at("FinancialEvents").as_object();
+    ASSERT_TRUE(events.erase("ProductAdsPaymentEventList"));
+    auto r = TranslateBody(AmazonConnector(), body, "financial_events");
+    ASSERT_TRUE(r.has_value()) << r.error().ToString();
+    ASSERT_EQ(Types(*r), Strings{"payout.updated"});  // not a settlement: no group
+    auto p = FromJson<Payout>(r->front().data);
+    ASSERT_TRUE(p.has_value()) << p.error().ToString();
+    EXPECT_EQ(p->lines.size(), expect.first);
+    EXPECT_EQ(p->amount.ToString(), expect.second);
+    EXPECT_EQ(p->gateway, "amazon");
+    Money net = Money::Zero(p->amount.currency());
+    for (const PayoutLine& l : p->lines) {
+      EXPECT_EQ(l.net, l.gross.Sub(l.fee).value()) << l.line_id;
+      net = net.Add(l.net).value();
+    }
+    EXPECT_EQ(net, p->amount);
+  }
+}
+
+TEST(AmazonContractTest, OrderWithItsItemsPassesTheAmountCheck) {
+  HUB_REQUIRE_SHARED(shared);
+  const json::value f = Load(shared / "fixtures/amazon/sp_api_models_sandbox_examples.json");
+  // getOrders' first order and getOrderItems' first page are the same order
+  // (902-1845936-5435065): ItemPrice 10.00 + ItemTax 1.01 = OrderTotal 11.01.
+  // DeemedResellerCategory IOSS: Amazon remits the tax.
+  json::value order = AmazonExample(f, kAmazonOrders, 0).at("payload").at("Orders").at(0);
+  const json::value items = AmazonExample(f, kAmazonOrderItems, 0).at("payload");
+  ASSERT_EQ(order.at("AmazonOrderId"), items.at("AmazonOrderId"));
+  order.as_object()["OrderItems"] = items.at("OrderItems");
+  auto r =
+      TranslateBody(AmazonConnector(), json::object{{"payload", order}}, "orders", "seller-us");
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  ASSERT_EQ(Types(*r), Strings{"order.created"});  // Unshipped
+  auto o = FromJson<Order>(r->front().data);
+  ASSERT_TRUE(o.has_value()) << o.error().ToString();
+  EXPECT_EQ(o->order_id, "amazon:seller-us:902-1845936-5435065");
+  EXPECT_EQ(o->channel, Channel::kMarketplace);
+  EXPECT_TRUE(o->marketplace_collects_tax);
+  EXPECT_EQ(o->total.ToString(), "11.01 USD");
+  EXPECT_EQ(o->total_tax.ToString(), "1.01 USD");
+  ASSERT_EQ(o->lines.size(), 1U);
+  EXPECT_EQ(o->lines[0].sku, "NABetaASINB00551Q3CS");
+  ASSERT_EQ(o->tenders.size(), 1U);
+  EXPECT_EQ(o->tenders[0].kind, TenderKind::kMarketplace);
+  EXPECT_EQ(o->tenders[0].gateway, "amazon");
+  EXPECT_EQ(o->tenders[0].amount.ToString(), "10.00 USD");  // Amazon keeps the tax it remits
+
+  // A total the items cannot produce is reported with both figures.
+  order.as_object()["OrderTotal"].as_object()["Amount"] = "11.00";
+  r = TranslateBody(AmazonConnector(), json::object{{"payload", order}}, "orders");
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, ErrorCode::kAmountMismatch);
+  EXPECT_NE(r.error().message.find("11.01"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("11.00"), std::string::npos) << r.error().message;
 }
 
 }  // namespace

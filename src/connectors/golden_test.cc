@@ -4,6 +4,8 @@
 // written there as {"error":{"code":…,"field":…}}. Why: the event wire form
 // is a contract with every consumer; any change must show up in review.
 // RETAILHUB_UPDATE_GOLDEN=1 rewrites the expected files (review the diff!).
+// tests/golden/csv/*.input.csv need profiles from the config, so app/csv_golden_test.cc
+// runs them with this same harness shape; csv is not a Default() connector.
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>

@@ -11,7 +11,8 @@ namespace hub::connectors_internal {
 
 std::string PathStack::Str(std::string_view leaf) const {
   std::string out;
-  for (const Seg& s : segs_) {
+  for (std::size_t i = 0; i < depth_; ++i) {
+    const Seg& s = segs_[i];
     if (s.index >= 0) {
       out += fmt::format("[{}]", s.index);
     } else {
@@ -39,8 +40,7 @@ void Throw(ErrorCode code, std::string message, std::string_view leaf) {
   throw TranslateError{Error(code, std::move(message), Path().Str(leaf))};
 }
 
-Result<std::vector<Event>> RunTranslator(
-    std::string_view body, const std::function<std::vector<Event>(od::document&)>& fn) {
+Status RunTranslation(std::string_view body, const std::function<void(od::document&)>& fn) {
   if (body.size() > kDeliveryBodyBytesMax) {
     return Fail(ErrorCode::kTooLarge,
                 fmt::format("body of {} bytes exceeds {}", body.size(), kDeliveryBodyBytesMax));
@@ -55,9 +55,9 @@ Result<std::vector<Event>> RunTranslator(
         parser
             .iterate(simdjson::padded_string_view(buffer.data(), buffer.size(), buffer.capacity()))
             .value();
-    std::vector<Event> events = fn(doc);
+    fn(doc);
     Path().Clear();
-    return events;
+    return Ok();
   } catch (const TranslateError& e) {
     Path().Clear();
     return Fail(e.error);
@@ -70,6 +70,13 @@ Result<std::vector<Event>> RunTranslator(
     return Fail(type_error ? ErrorCode::kInvalidArgument : ErrorCode::kParse,
                 std::string("JSON: ") + simdjson::error_message(e.error()), std::move(where));
   }
+}
+
+Result<std::vector<Event>> RunTranslator(
+    std::string_view body, const std::function<std::vector<Event>(od::document&)>& fn) {
+  std::vector<Event> events;
+  HUB_TRY_STATUS(RunTranslation(body, [&](od::document& doc) { events = fn(doc); }));
+  return events;
 }
 
 std::optional<std::string> PeekTopLevel(od::document& doc, std::string_view key) {
@@ -103,7 +110,26 @@ Result<std::optional<std::string>> PeekBody(std::string_view body, std::string_v
 
 bool IsNull(od::value& v) { return v.is_null().value(); }
 
+namespace {
+// A string value without escapes, viewed in the input rather than unescaped
+// into the parser's buffer (the common case); nullopt for anything else.
+std::optional<std::string_view> PlainString(od::value& v) {
+  const std::string_view raw = v.raw_json_token();
+  if (raw.empty() || raw.front() != '"') {
+    return std::nullopt;
+  }
+  const std::size_t n = UnescapedLength(raw.data() + 1);
+  if (n == std::string_view::npos) {
+    return std::nullopt;
+  }
+  return raw.substr(1, n);
+}
+}  // namespace
+
 std::string_view Str(od::value& v) {
+  if (auto s = PlainString(v)) {
+    return *s;
+  }
   switch (v.type().value()) {
     case od::json_type::string:
       return v.get_string().value();
@@ -124,6 +150,9 @@ std::string_view Trim(std::string_view s) {
 }  // namespace
 
 std::string Id(od::value& v) {
+  if (auto s = PlainString(v)) {
+    return std::string(*s);
+  }
   switch (v.type().value()) {
     case od::json_type::string:
       return std::string(v.get_string().value());
@@ -189,6 +218,9 @@ bool Bool(od::value& v) {
 }
 
 std::string_view DecimalText(od::value& v) {
+  if (auto s = PlainString(v)) {
+    return *s;
+  }
   switch (v.type().value()) {
     case od::json_type::string:
       return v.get_string().value();
@@ -353,18 +385,42 @@ EventIds MakeEventIds(std::string_view system, std::string_view account,
                   DeriveCorrelationId(system, account, dedup_key)};
 }
 
+namespace {
+// The envelope fields derived from the delivery: the one place both forms
+// take them from.
+void SetDerivedEnvelope(const EventIds& ids, std::size_t index, Instant occurred_at, Event* e) {
+  e->version = 1;
+  e->event_id = EventIdFromCorrelation(ids.correlation_id, index);
+  e->correlation_id = ids.correlation_id;
+  e->occurred_at = occurred_at;
+  e->source.system = ids.system;
+  e->source.account = ids.account;
+}
+}  // namespace
+
 Event MakeEvent(const EventIds& ids, std::size_t index, std::string type, std::string key,
                 std::string source_id, Instant occurred_at, boost::json::object data) {
-  // Built in place so that `data` keeps its arena: assigning it to a
-  // default-constructed Event would deep-copy it onto the heap.
-  return Event{std::move(type),
-               1,
-               EventIdFromCorrelation(ids.correlation_id, index),
-               std::move(key),
-               ids.correlation_id,
-               occurred_at,
-               EventSource{ids.system, ids.account, std::move(source_id)},
-               std::move(data)};
+  // `data` is moved in at construction so that it keeps its arena: assigning
+  // it to a default-constructed Event would deep-copy it onto the heap.
+  Event e{.data = std::move(data)};
+  e.type = std::move(type);
+  e.key = std::move(key);
+  e.source.id = std::move(source_id);
+  SetDerivedEnvelope(ids, index, occurred_at, &e);
+  return e;
+}
+
+std::string MakeEventJson(const EventIds& ids, std::size_t index, std::string_view type,
+                          std::string_view key, std::string_view source_id, Instant occurred_at,
+                          std::string_view data_json) {
+  // A per-thread envelope whose strings keep their capacity from one event to
+  // the next; its data stays empty (EventToJson does not read it here).
+  thread_local Event envelope;
+  envelope.type = type;
+  envelope.key = key;
+  envelope.source.id = source_id;
+  SetDerivedEnvelope(ids, index, occurred_at, &envelope);
+  return EventToJson(envelope, data_json);
 }
 
 }  // namespace hub::connectors_internal

@@ -1,12 +1,17 @@
-// Envelope (de)serialization with Boost.JSON: the envelope is small and
-// serialized once per event, so clarity wins over a hand-written writer.
+// Envelope (de)serialization. Reading uses Boost.JSON; writing appends the
+// fixed key order by hand around the data's text, so that a connector that
+// wrote that text directly (AppendJson) never builds a tree, and EventToJson
+// never deep-copies Event::data into a temporary envelope object.
 #include "core/event.h"
 
 #include <boost/json/array.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+#include <charconv>
 #include <limits>
+
+#include "core/model_json.h"
 
 namespace hub {
 namespace {
@@ -65,23 +70,37 @@ Status CheckNoFloats(const json::value& v, const std::string& path) {
 
 }  // namespace
 
+std::string EventToJson(const Event& event, std::string_view data_json) {
+  constexpr std::size_t kEnvelopeBytesTypical = 320;
+  std::string out;
+  out.reserve(kEnvelopeBytesTypical + data_json.size());
+  out.append("{\"type\":");
+  AppendJsonString(event.type, &out);
+  out.append(",\"version\":");
+  char version[16];
+  out.append(version, std::to_chars(version, version + sizeof version, event.version).ptr);
+  out.append(",\"event_id\":");
+  AppendJsonString(event.event_id, &out);
+  out.append(",\"key\":");
+  AppendJsonString(event.key, &out);
+  out.append(",\"correlation_id\":");
+  AppendJsonString(event.correlation_id, &out);
+  out.append(",\"occurred_at\":");
+  AppendJson(event.occurred_at, &out);
+  out.append(",\"source\":{\"system\":");
+  AppendJsonString(event.source.system, &out);
+  out.append(",\"account\":");
+  AppendJsonString(event.source.account, &out);
+  out.append(",\"id\":");
+  AppendJsonString(event.source.id, &out);
+  out.append("},\"data\":");
+  out.append(data_json);
+  out.push_back('}');
+  return out;
+}
+
 std::string EventToJson(const Event& event) {
-  json::object source;
-  source.reserve(3);
-  source.emplace("system", event.source.system);
-  source.emplace("account", event.source.account);
-  source.emplace("id", event.source.id);
-  json::object o;
-  o.reserve(8);
-  o.emplace("type", event.type);
-  o.emplace("version", event.version);
-  o.emplace("event_id", event.event_id);
-  o.emplace("key", event.key);
-  o.emplace("correlation_id", event.correlation_id);
-  o.emplace("occurred_at", FormatRfc3339(event.occurred_at));
-  o.emplace("source", std::move(source));
-  o.emplace("data", event.data);
-  return json::serialize(o);
+  return EventToJson(event, json::serialize(event.data));
 }
 
 Result<Event> EventFromJson(std::string_view text) {

@@ -38,6 +38,10 @@ struct Event {
 //  "source":{"system":…,"account":…,"id":…},"data":{…}} in exactly this key order,
 // no whitespace. `data` keeps its own insertion order.
 std::string EventToJson(const Event& event);
+// The same bytes for an event whose data is already JSON text (`data_json`,
+// compact, as AppendJson in core/model_json.h writes it); event.data is not
+// read. The one envelope writer: EventToJson(event) serializes data and calls it.
+std::string EventToJson(const Event& event, std::string_view data_json);
 
 // Parses an envelope. Errors are kParse (not JSON) or kInvalidArgument with
 // Error::field naming the JSON path ("source.system"). Unknown envelope keys

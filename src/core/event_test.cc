@@ -181,6 +181,30 @@ TEST(ModelJsonTest, EveryModelTypeRoundTrips) {
             SomeLineage()};
   ExpectRoundTrip(d);
   ExpectRoundTrip(SomeOrder().tenders[0]);
+  BankTransaction bank{"statement.csv:2",        "DE89",       Usd(-1250), "PAYOUT 41", "Adyen",
+                       Instant::FromSeconds(13), SomeLineage()};
+  ExpectRoundTrip(bank);
+}
+
+// bank.transaction is consumed by payout-to-deposit reconciliation: its data is a contract.
+TEST(ModelJsonTest, BankTransactionHasItsWireForm) {
+  const BankTransaction t{"statement.csv:2",
+                          "DE89",
+                          Usd(32115),
+                          "TX4100 batch 41",
+                          "ADYEN",
+                          *ParseRfc3339("2026-03-04T00:00:00Z"),
+                          Lineage{"csv", "acme", "statement.csv:2", "", "cor_1", ""}};
+  EXPECT_EQ(boost::json::serialize(ToJson(t)),
+            R"({"transaction_id":"statement.csv:2","bank_account":"DE89",)"
+            R"("amount":{"amount":"321.15","currency":"USD"},"reference":"TX4100 batch 41",)"
+            R"("description":"ADYEN","booked_at":"2026-03-04T00:00:00Z",)"
+            R"("lineage":{"source_system":"csv","source_account":"acme",)"
+            R"("source_id":"statement.csv:2","source_version":"","correlation_id":"cor_1",)"
+            R"("message_id":""}})");
+  boost::json::value j = ToJson(t);
+  j.as_object()["amount"] = boost::json::object{{"amount", "1.001"}, {"currency", "USD"}};
+  EXPECT_EQ(FromJson<BankTransaction>(j).error().field, "amount.amount");
 }
 
 Event SomeEvent() {

@@ -218,6 +218,20 @@ struct Payout {
   friend bool operator==(const Payout&, const Payout&) = default;
 };
 
+// One line of a bank statement (csv `bank_transaction` profiles): what the
+// bank says moved on one of our accounts. Payout-to-deposit reconciliation
+// reads these; the bank's figure is the truth for cash.
+struct BankTransaction {
+  std::string transaction_id;  // the bank's id when the statement has one, else "<file>:<line>"
+  std::string bank_account;    // account as the profile or the statement names it (IBAN, number)
+  Money amount;                // positive = credit (deposit), negative = debit (withdrawal)
+  std::string reference;       // as printed: often a payout id or a gateway trace id
+  std::string description;     // the statement's narrative text, as given
+  Instant booked_at;
+  Lineage lineage;
+  friend bool operator==(const BankTransaction&, const BankTransaction&) = default;
+};
+
 struct InventoryAdjustment {
   std::string sku;
   std::string location_id;

@@ -2,12 +2,21 @@
 // writer and reader cannot drift apart; keys are the member names.
 #include "core/model_json.h"
 
+#include <algorithm>
 #include <boost/json/array.hpp>
 #include <boost/json/string.hpp>
+#include <charconv>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <type_traits>
 #include <vector>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>  // WriteString: 16 bytes at a time on every x86-64
+#endif
+
+#include "core/assert.h"
 
 namespace hub {
 namespace {
@@ -86,7 +95,7 @@ concept ModelEnum = requires(E e) {
 json::value W(const std::string& v, const json::storage_ptr& sp) { return json::string(v, sp); }
 json::value W(bool v, const json::storage_ptr& sp) { return json::value(v, sp); }
 json::value W(std::int64_t v, const json::storage_ptr& sp) { return json::value(v, sp); }
-json::value W(Instant v, const json::storage_ptr& sp) { return json::string(FormatRfc3339(v), sp); }
+json::value W(Instant v, const json::storage_ptr& sp);  // with the text writer below
 json::value W(const Money& v, const json::storage_ptr& sp) { return ToJson(v, sp); }
 json::value W(const Currency& v, const json::storage_ptr& sp) {
   return v.valid() ? json::value(json::string(v.code(), sp)) : json::value(nullptr, sp);
@@ -110,6 +119,346 @@ json::value W(const std::vector<T>& v, const json::storage_ptr& sp) {
     a.push_back(W(x, sp));
   }
   return a;
+}
+
+// ---- writing text ------------------------------------------------------------
+// A(x, w) writes what serialize(W(x)) would; model_json_text_test pins it.
+
+// Writes through a raw cursor into a per-thread scratch buffer that only
+// grows, then appends the text to its destination in one copy: a record is a
+// few hundred small pieces, and std::string::append's bookkeeping per piece
+// (and a zero-fill per resize) cost more than the JSON itself.
+// One writer at a time per thread (they share the scratch): never nested.
+class TextWriter {
+ public:
+  TextWriter() : buf_(Scratch()), p_(buf_.data()), end_(buf_.data() + buf_.size()) {
+    HUB_ASSERT(!InUse());
+    InUse() = true;
+  }
+  ~TextWriter() { InUse() = false; }
+  TextWriter(const TextWriter&) = delete;
+  TextWriter& operator=(const TextWriter&) = delete;
+
+  // Room for `n` more bytes at the cursor.
+  char* Reserve(std::size_t n) {
+    if (static_cast<std::size_t>(end_ - p_) < n) [[unlikely]] {
+      Grow(n);
+    }
+    return p_;
+  }
+  void Advance(char* to) { p_ = to; }
+  void Put(char c) {
+    *Reserve(1) = c;
+    ++p_;
+  }
+  void Put(const char* s, std::size_t n) {
+    std::memcpy(Reserve(n), s, n);
+    p_ += n;
+  }
+  // A literal: its size is a constant, so the copy is a few moves.
+  template <std::size_t N>
+  void Lit(const char (&s)[N]) {
+    std::memcpy(Reserve(N - 1), s, N - 1);
+    p_ += N - 1;
+  }
+  // Where the cursor is, to overwrite a byte there later (Reserve may move the text).
+  std::size_t Offset() const { return static_cast<std::size_t>(p_ - buf_.data()); }
+  void Patch(std::size_t offset, char c) { buf_[offset] = c; }
+  void AppendTo(std::string* out) const { out->append(buf_.data(), Offset()); }
+  std::string_view View() const { return {buf_.data(), Offset()}; }
+
+ private:
+  static constexpr std::size_t kScratchBytesInitial = 8192;
+  static std::string& Scratch() {
+    thread_local std::string scratch(kScratchBytesInitial, '\0');
+    return scratch;
+  }
+  static bool& InUse() {
+    thread_local bool in_use = false;
+    return in_use;
+  }
+  [[gnu::noinline]] void Grow(std::size_t n) {
+    const std::size_t used = Offset();
+    buf_.resize(std::max(2 * buf_.size(), used + n));
+    p_ = buf_.data() + used;
+    end_ = buf_.data() + buf_.size();
+  }
+  std::string& buf_;
+  char* p_;
+  char* end_;
+};
+
+// Whether any of the 8 bytes in `w` is a control character, '"' or '\\'
+// (the classic has-less / has-zero-byte tests: exact as a yes/no).
+bool AnyNeedsEscape(std::uint64_t w) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101;
+  constexpr std::uint64_t kHighs = 0x8080808080808080;
+  const auto zero_byte = [](std::uint64_t v) { return (v - kOnes) & ~v & kHighs; };
+  const std::uint64_t control = (w - kOnes * 0x20) & ~w & kHighs;
+  return (control | zero_byte(w ^ (kOnes * '"')) | zero_byte(w ^ (kOnes * '\\'))) != 0;
+}
+
+#if defined(__SSE2__)
+// Whether any of the 16 bytes at `p` is a control character, '"' or '\\'.
+bool AnyNeedsEscape16(const char* p) {
+  const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  const __m128i control = _mm_cmpeq_epi8(_mm_min_epu8(chunk, _mm_set1_epi8(0x1F)), chunk);
+  const __m128i quote = _mm_cmpeq_epi8(chunk, _mm_set1_epi8('"'));
+  const __m128i backslash = _mm_cmpeq_epi8(chunk, _mm_set1_epi8('\\'));
+  return _mm_movemask_epi8(_mm_or_si128(control, _mm_or_si128(quote, backslash))) != 0;
+}
+#endif
+
+// The letter of the two-character escape of `c` (\" \\ \b \t \n \f \r), or 0
+// when it is written as \u00xx.
+char ShortEscape(unsigned char c) {
+  switch (c) {
+    case '"':
+      return '"';
+    case '\\':
+      return '\\';
+    case '\b':
+      return 'b';
+    case '\t':
+      return 't';
+    case '\n':
+      return 'n';
+    case '\f':
+      return 'f';
+    case '\r':
+      return 'r';
+    default:
+      return 0;
+  }
+}
+
+// A JSON string literal, escaped as boost::json::serialize escapes.
+void WriteString(std::string_view s, TextWriter& w) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  constexpr std::size_t kEscapedBytesMax = 6;  // \u00xx
+  const std::size_t n = s.size();
+  char* p = w.Reserve(n * kEscapedBytesMax + 2);
+  *p++ = '"';
+  // Bytes [0, i) need no escape and are copied: usually all of them, a
+  // block at a time, the tail as the last block overlapping what was copied.
+  std::size_t i = 0;
+  if (n >= 8) {
+#if defined(__SSE2__)
+    for (; i + 16 <= n && !AnyNeedsEscape16(s.data() + i); i += 16) {
+      std::memcpy(p + i, s.data() + i, 16);
+    }
+#endif
+    std::uint64_t word = 0;
+    for (; i + 8 <= n; i += 8) {
+      std::memcpy(&word, s.data() + i, 8);
+      if (AnyNeedsEscape(word)) {
+        break;
+      }
+      std::memcpy(p + i, &word, 8);
+    }
+    if (i + 8 > n && i < n) {
+      std::memcpy(&word, s.data() + n - 8, 8);
+      if (!AnyNeedsEscape(word)) {
+        std::memcpy(p + n - 8, &word, 8);
+        i = n;
+      }
+    }
+  }
+  p += i;
+  for (; i < n; ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') {
+      *p++ = static_cast<char>(c);
+      continue;
+    }
+    *p++ = '\\';
+    if (const char letter = ShortEscape(c); letter != 0) {
+      *p++ = letter;
+    } else {
+      *p++ = 'u';
+      *p++ = '0';
+      *p++ = '0';
+      *p++ = kHex[c >> 4];
+      *p++ = kHex[c & 15];
+    }
+  }
+  *p++ = '"';
+  w.Advance(p);
+}
+
+// A string known to need no escape, quoted: an ISO 4217 code (three capital
+// letters) or a snake_case name from the enum tables above.
+void WriteCode(std::string_view code, TextWriter& w) {
+  char* p = w.Reserve(code.size() + 2);
+  *p++ = '"';
+  std::memcpy(p, code.data(), code.size());
+  p += code.size();
+  *p++ = '"';
+  w.Advance(p);
+}
+
+// Decimal digits of `v`, zero-padded on the left to `min_width`.
+void WriteDigits(std::uint64_t v, int min_width, TextWriter& w) {
+  constexpr std::size_t kDigitsMax = 20;
+  char buf[kDigitsMax];
+  char* end = std::to_chars(buf, buf + sizeof buf, v).ptr;
+  for (auto n = static_cast<int>(end - buf); n < min_width; ++n) {
+    w.Put('0');
+  }
+  w.Put(buf, static_cast<std::size_t>(end - buf));
+}
+
+// Money::ToDecimal without the temporary string: [-]units[.fraction], the
+// fraction zero-padded to the currency's exponent.
+void WriteDecimal(const Money& m, TextWriter& w) {
+  const std::int64_t minor = m.minor_units();
+  const std::uint64_t magnitude = minor < 0 ? std::uint64_t{0} - static_cast<std::uint64_t>(minor)
+                                            : static_cast<std::uint64_t>(minor);
+  if (minor < 0) {
+    w.Put('-');
+  }
+  const int exponent = m.currency().exponent();
+  std::uint64_t scale = 1;
+  for (int i = 0; i < exponent; ++i) {
+    scale *= 10;
+  }
+  WriteDigits(magnitude / scale, 1, w);
+  if (exponent > 0) {
+    w.Put('.');
+    WriteDigits(magnitude % scale, exponent, w);
+  }
+}
+
+// FormatRfc3339 without the temporary string, for years 0000-9999 (the
+// calendar is a copy of core/time.cc's CivilFromDays; model_json_text_test
+// compares the two across the range); FormatRfc3339 itself beyond.
+void WriteRfc3339(Instant t, TextWriter& w) {
+  constexpr std::int64_t kMicrosPerSecond = 1'000'000;
+  constexpr std::int64_t kSecondsPerDay = 86'400;
+  constexpr std::int64_t kFirstSecond = -62'167'219'200;  // 0000-01-01T00:00:00Z
+  constexpr std::int64_t kLastSecond = 253'402'300'799;   // 9999-12-31T23:59:59Z
+  const std::int64_t seconds = t.seconds();
+  if (seconds < kFirstSecond || seconds > kLastSecond) {
+    const std::string text = FormatRfc3339(t);
+    w.Put(text.data(), text.size());
+    return;
+  }
+  const std::int64_t micros = t.micros - seconds * kMicrosPerSecond;  // [0, 999999]
+  // Floor division: seconds - kFirstSecond >= 0 and kFirstSecond is whole days.
+  const std::int64_t days =
+      (seconds - kFirstSecond) / kSecondsPerDay + kFirstSecond / kSecondsPerDay;
+  const std::int64_t second_of_day = seconds - days * kSecondsPerDay;
+  const std::int64_t z = days + 719'468;
+  const std::int64_t era = (z >= 0 ? z : z - 146'096) / 146'097;
+  const std::int64_t doe = z - era * 146'097;
+  const std::int64_t yoe = (doe - doe / 1460 + doe / 36'524 - doe / 146'096) / 365;
+  const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const std::int64_t mp = (5 * doy + 2) / 153;
+  const std::int64_t day = doy - (153 * mp + 2) / 5 + 1;
+  const std::int64_t month = mp < 10 ? mp + 3 : mp - 9;
+  const std::int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  constexpr std::size_t kTextBytes = 20;  // YYYY-MM-DDTHH:MM:SSZ
+  char* p = w.Reserve(kTextBytes);
+  const auto digits = [&p](std::int64_t v, int n) {
+    for (int i = n - 1; i >= 0; --i) {
+      p[i] = static_cast<char>('0' + v % 10);
+      v /= 10;
+    }
+    p += n;
+  };
+  digits(year, 4);
+  *p++ = '-';
+  digits(month, 2);
+  *p++ = '-';
+  digits(day, 2);
+  *p++ = 'T';
+  digits(second_of_day / 3600, 2);
+  *p++ = ':';
+  digits(second_of_day % 3600 / 60, 2);
+  *p++ = ':';
+  digits(second_of_day % 60, 2);
+  w.Advance(p);
+  if (micros != 0) {
+    w.Put('.');
+    if (micros % 1000 == 0) {
+      WriteDigits(static_cast<std::uint64_t>(micros / 1000), 3, w);
+    } else {
+      WriteDigits(static_cast<std::uint64_t>(micros), 6, w);
+    }
+  }
+  w.Put('Z');
+}
+
+void A(const std::string& v, TextWriter& w) { WriteString(v, w); }
+void A(bool v, TextWriter& w) {
+  if (v) {
+    w.Lit("true");
+  } else {
+    w.Lit("false");
+  }
+}
+void A(std::int64_t v, TextWriter& w) {
+  constexpr std::size_t kInt64CharsMax = 20;
+  char* const p = w.Reserve(kInt64CharsMax);
+  w.Advance(std::to_chars(p, p + kInt64CharsMax, v).ptr);
+}
+void A(Instant v, TextWriter& w) {
+  w.Put('"');
+  WriteRfc3339(v, w);
+  w.Put('"');
+}
+void A(const Money& v, TextWriter& w) {
+  if (!v.currency().valid()) {
+    w.Lit("null");
+    return;
+  }
+  w.Lit("{\"amount\":\"");
+  WriteDecimal(v, w);
+  w.Lit("\",\"currency\":");
+  WriteCode(v.currency().code(), w);
+  w.Put('}');
+}
+void A(const Currency& v, TextWriter& w) {
+  if (v.valid()) {
+    WriteCode(v.code(), w);
+  } else {
+    w.Lit("null");
+  }
+}
+template <ModelEnum E>
+void A(E v, TextWriter& w) {
+  WriteCode(NameOf(TableFor(v), v), w);
+}
+// A record: WriteText is defined for each by HUB_DEFINE_JSON_ below.
+template <typename T>
+requires requires(const T& t, TextWriter& w) { WriteText(t, w); }
+void A(const T& v, TextWriter& w) { WriteText(v, w); }
+template <typename T>
+void A(const std::optional<T>& v, TextWriter& w) {
+  if (v) {
+    A(*v, w);
+  } else {
+    w.Lit("null");
+  }
+}
+template <typename T>
+void A(const std::vector<T>& v, TextWriter& w) {
+  w.Put('[');
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (i != 0) {
+      w.Put(',');
+    }
+    A(v[i], w);
+  }
+  w.Put(']');
+}
+
+// The tree writer's scalars that are text, without FormatRfc3339's and
+// Money::ToDecimal's temporary strings.
+json::value W(Instant v, const json::storage_ptr& sp) {
+  TextWriter w;
+  WriteRfc3339(v, w);
+  return json::string(w.View(), sp);
 }
 
 // ---- reading ---------------------------------------------------------------
@@ -265,13 +614,35 @@ std::string_view ToString(TenderKind v) { return NameOf(kTenderKinds, v); }
 std::string_view ToString(PayoutLineKind v) { return NameOf(kPayoutLineKinds, v); }
 std::string_view ToString(GiftCardActivityKind v) { return NameOf(kGiftCardKinds, v); }
 
+void AppendJsonString(std::string_view s, std::string* out) {
+  TextWriter w;
+  WriteString(s, w);
+  w.AppendTo(out);
+}
+
+template <>
+void AppendJson<Instant>(const Instant& v, std::string* out) {
+  TextWriter w;
+  A(v, w);
+  w.AppendTo(out);
+}
+
+template <>
+void AppendJson<Money>(const Money& v, std::string* out) {
+  TextWriter w;
+  A(v, w);
+  w.AppendTo(out);
+}
+
 json::value ToJson(const Money& m, json::storage_ptr sp) {
   if (!m.currency().valid()) {
     return json::value(nullptr, sp);
   }
   json::object o(sp);
   o.reserve(2);
-  o.emplace("amount", m.ToDecimal());
+  TextWriter amount;
+  WriteDecimal(m, amount);
+  o.emplace("amount", amount.View());
   o.emplace("currency", m.currency().code());
   return o;
 }
@@ -342,6 +713,8 @@ Result<Money> FromJson<Money>(const json::value& v, std::string_view path) {
   X(source_reference) X(order_reference) X(gross) X(fee) X(net) X(description) X(occurred_at)
 #define HUB_FIELDS_Payout(X) \
   X(payout_id) X(gateway) X(amount) X(status) X(arrival_at) X(lines) X(lineage)
+#define HUB_FIELDS_BankTransaction(X) \
+  X(transaction_id) X(bank_account) X(amount) X(reference) X(description) X(booked_at) X(lineage)
 #define HUB_FIELDS_InventoryAdjustment(X) \
   X(sku) X(location_id) X(delta) X(on_hand) X(reason) X(occurred_at) X(lineage)
 #define HUB_FIELDS_GiftCard(X) \
@@ -358,12 +731,27 @@ Result<Money> FromJson<Money>(const json::value& v, std::string_view path) {
 #define HUB_COUNT_FIELD_(m) +1
 #define HUB_WRITE_FIELD_(m) o.emplace(#m, W(v.m, sp));
 #define HUB_READ_FIELD_(m) HUB_TRY_STATUS(r.Get(#m, &out.m));
+// Every field opens with a comma; the first one's becomes the '{'.
+#define HUB_WRITE_TEXT_FIELD_(m) \
+  w.Lit(",\"" #m "\":");         \
+  A(v.m, w);
 
 #define HUB_DEFINE_JSON_(Type)                                                   \
   json::object ToJson(const Type& v, json::storage_ptr sp) {                     \
     json::object o(sp);                                                          \
     o.reserve(0 HUB_FIELDS_##Type(HUB_COUNT_FIELD_));                            \
     HUB_FIELDS_##Type(HUB_WRITE_FIELD_) return o;                                \
+  }                                                                              \
+  void WriteText(const Type& v, TextWriter& w) {                                 \
+    const std::size_t open = w.Offset();                                         \
+    HUB_FIELDS_##Type(HUB_WRITE_TEXT_FIELD_) w.Patch(open, '{');                 \
+    w.Put('}');                                                                  \
+  }                                                                              \
+  template <>                                                                    \
+  void AppendJson<Type>(const Type& v, std::string* out) {                       \
+    TextWriter w;                                                                \
+    WriteText(v, w);                                                             \
+    w.AppendTo(out);                                                             \
   }                                                                              \
   template <>                                                                    \
   Result<Type> FromJson<Type>(const json::value& value, std::string_view path) { \
@@ -415,6 +803,7 @@ HUB_DEFINE_JSON_(Return)
 HUB_DEFINE_JSON_(Refund)
 HUB_DEFINE_JSON_(PayoutLine)
 HUB_DEFINE_JSON_(Payout)
+HUB_DEFINE_JSON_(BankTransaction)
 HUB_DEFINE_JSON_(InventoryAdjustment)
 HUB_DEFINE_JSON_(GiftCard)
 HUB_DEFINE_JSON_(Dispute)

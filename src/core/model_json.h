@@ -8,6 +8,7 @@
 
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
+#include <string>
 #include <string_view>
 
 #include "core/model.h"
@@ -34,9 +35,20 @@ boost::json::object ToJson(const Return& v, boost::json::storage_ptr sp = {});
 boost::json::object ToJson(const Refund& v, boost::json::storage_ptr sp = {});
 boost::json::object ToJson(const PayoutLine& v, boost::json::storage_ptr sp = {});
 boost::json::object ToJson(const Payout& v, boost::json::storage_ptr sp = {});
+boost::json::object ToJson(const BankTransaction& v, boost::json::storage_ptr sp = {});
 boost::json::object ToJson(const InventoryAdjustment& v, boost::json::storage_ptr sp = {});
 boost::json::object ToJson(const GiftCard& v, boost::json::storage_ptr sp = {});
 boost::json::object ToJson(const Dispute& v, boost::json::storage_ptr sp = {});
+
+// Appends the compact JSON text of ToJson(v), the same bytes as
+// boost::json::serialize(ToJson(v)), without building the tree: for callers
+// that only want the text (a connector's wire form). Instantiated for Money,
+// Instant (the quoted RFC 3339 string) and every type above.
+template <typename T>
+void AppendJson(const T& v, std::string* out);
+// Appends `s` as a JSON string literal, escaped exactly as boost::json::serialize
+// escapes it (", \, \b \t \n \f \r, other controls as \u00xx; UTF-8 as is).
+void AppendJsonString(std::string_view s, std::string* out);
 
 // Stable snake_case names ("gift_card", "in_store"); persisted, never renamed.
 std::string_view ToString(Channel v);

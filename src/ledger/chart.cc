@@ -69,6 +69,19 @@ Result<Chart> Chart::Create(std::vector<Account> accounts) {
   return c;
 }
 
+Status Chart::Relabel(std::string_view code, std::string name, std::string erp_code) {
+  const auto i = IndexOf(code);
+  if (!i) {
+    return Fail(ErrorCode::kNotFound, fmt::format("no account {} in the chart", code), "code");
+  }
+  if (name.empty()) {
+    return Fail(ErrorCode::kInvalidArgument, fmt::format("account {} needs a name", code), "name");
+  }
+  accounts_[*i].name = std::move(name);
+  accounts_[*i].erp_code = std::move(erp_code);
+  return Ok();
+}
+
 std::optional<std::uint32_t> Chart::IndexOf(std::string_view code) const {
   auto it = index_.find(code);
   if (it == index_.end()) {

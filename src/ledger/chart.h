@@ -48,6 +48,9 @@ class Chart {
   const Account& at(std::uint32_t index) const { return accounts_[index]; }
   std::span<const Account> accounts() const { return accounts_; }
   std::size_t size() const { return accounts_.size(); }
+  // Changes what an account is called here and in the ERP; its code, type
+  // and place in the tree stay (postings name the code). kNotFound naming it.
+  Status Relabel(std::string_view code, std::string name, std::string erp_code);
 
  private:
   struct Hash {

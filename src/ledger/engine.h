@@ -111,6 +111,7 @@ class Engine {
   // 0 when the entry is not reversed.
   std::int64_t reversed_by(std::int64_t entry_id) const;
   const Chart& chart() const { return chart_; }
+  Chart& mutable_chart() { return chart_; }
   std::size_t posting_count() const { return post_amount_.size(); }
 
  private:

@@ -251,6 +251,11 @@ std::vector<Result<PostResult>> Journal::PostBatch(std::span<const EntryDraft> d
   return results;
 }
 
+Status Journal::RelabelAccount(std::string_view code, std::string name, std::string erp_code) {
+  HUB_TRY_STATUS(engine_->mutable_chart().Relabel(code, name, erp_code));
+  return chart_.Relabel(code, std::move(name), std::move(erp_code));
+}
+
 Status Journal::Resync() { return Reload(); }
 
 Result<PostResult> Journal::Reverse(std::int64_t entry_id, std::string_view reason,

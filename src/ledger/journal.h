@@ -150,6 +150,9 @@ class Journal {
   Status Resync();
 
   const Chart& chart() const { return engine_->chart(); }
+  // Chart::Relabel on the live chart (a mapping change; names are not stored
+  // in entries, so history reads with the new labels).
+  Status RelabelAccount(std::string_view code, std::string name, std::string erp_code);
   store::Connection& connection() { return *conn_; }
 
  private:

@@ -42,7 +42,7 @@ bool ChildServer::Start(const std::string& bin, const std::vector<std::string>& 
   out_fd_ = fds[0];
   std::string out;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  static const std::regex kUrl(R"(http://[^:/\s]+:(\d+)/)");
+  static const std::regex kUrl(R"(https?://[^:/\s]+:(\d+)/)");
   while (std::chrono::steady_clock::now() < deadline) {
     pollfd p{out_fd_, POLLIN, 0};
     if (poll(&p, 1, 100) > 0) {

@@ -17,7 +17,7 @@ class ChildServer {
   ChildServer(const ChildServer&) = delete;
   ChildServer& operator=(const ChildServer&) = delete;
 
-  // Starts `bin args…`; waits (≤ timeout) for "http://HOST:PORT/" on stdout.
+  // Starts `bin args…`; waits (≤ timeout) for "http(s)://HOST:PORT/" on stdout.
   bool Start(const std::string& bin, const std::vector<std::string>& args, int timeout_ms = 20000);
   void Kill9();
   // SIGTERM and wait; returns the exit status (or -1).

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include <cstring>
 #include <map>
 
 #include "connectors/json_internal.h"
@@ -22,11 +23,9 @@ constexpr std::string_view kSystem = "shopify";
 
 // Context of one delivery.
 struct Ctx {
-  EventIds ids;
   std::string account;
   std::string triggered_at;  // X-Shopify-Triggered-At, the source version
-  std::size_t next_index = 0;
-  std::vector<Event> events;
+  EventOut out;
 
   Lineage MakeLineage(std::string source_id, std::string_view updated_at) const {
     Lineage l;
@@ -34,16 +33,16 @@ struct Ctx {
     l.source_account = account;
     l.source_id = std::move(source_id);
     l.source_version = triggered_at.empty() ? std::string(updated_at) : triggered_at;
-    l.correlation_id = ids.correlation_id;
+    l.correlation_id = out.ids().correlation_id;
     return l;
   }
   std::string OrderKey(std::string_view source_order_id) const {
     return fmt::format("shopify:{}:{}", account, source_order_id);
   }
-  void Emit(std::string type, std::string key, std::string source_id, Instant at,
-            boost::json::object data) {
-    events.push_back(MakeEvent(ids, next_index++, std::move(type), std::move(key),
-                               std::move(source_id), at, std::move(data)));
+  template <typename Record>
+  void Emit(std::string_view type, std::string_view key, std::string_view source_id, Instant at,
+            const Record& record) {
+    out.Emit(type, key, source_id, at, record);
   }
 };
 
@@ -58,7 +57,7 @@ void ReadAmountCurrency(od::value& v, std::string_view* amount, std::string_view
   if (IsNull(v)) {
     return;
   }
-  ForEachField(v, [&](std::string_view key, od::value& f) {
+  ForEachField(v, [&](Key key, od::value& f) {
     if (key == "amount") {
       *amount = DecimalText(f);
     } else if (key == "currency_code" || key == "currency") {
@@ -71,7 +70,7 @@ void ReadSet(od::value& v, MoneyText* out) {
   if (IsNull(v)) {
     return;
   }
-  ForEachField(v, [&](std::string_view key, od::value& f) {
+  ForEachField(v, [&](Key key, od::value& f) {
     if (key == "shop_money") {
       ReadAmountCurrency(f, &out->shop_amount, &out->shop_currency);
     } else if (key == "presentment_money") {
@@ -112,13 +111,18 @@ std::optional<Money> Presentment(const MoneyText& m, std::string_view leaf) {
 }
 
 // Reads `key` into `m` when it is `name` or `name_set`; true if consumed.
-bool ReadMoneyField(std::string_view key, std::string_view name, od::value& v, MoneyText* m) {
-  if (key.size() == name.size() && key == name) {
+// Inline: it is the last test of every member chain, so most keys reach it
+// and fail on their length.
+template <std::size_t N>
+bool ReadMoneyField(std::string_view key, const char (&name)[N], od::value& v, MoneyText* m) {
+  constexpr std::size_t kNameBytes = N - 1;
+  constexpr std::string_view kSet = "_set";
+  if (key.size() == kNameBytes && std::memcmp(key.data(), name, kNameBytes) == 0) {
     m->plain = DecimalText(v);
     return true;
   }
-  if (key.size() == name.size() + 4 && key.substr(0, name.size()) == name &&
-      key.substr(name.size()) == "_set") {
+  if (key.size() == kNameBytes + kSet.size() && std::memcmp(key.data(), name, kNameBytes) == 0 &&
+      key.substr(kNameBytes) == kSet) {
     ReadSet(v, m);
     return true;
   }
@@ -144,9 +148,9 @@ std::vector<TaxLine> ReadTaxLines(od::value& v, Currency shop) {
     TaxLine t;
     MoneyText price;
     std::string_view rate;
-    ForEachField(e, [&](std::string_view key, od::value& f) {
+    ForEachField(e, [&](Key key, od::value& f) {
       if (key == "title") {
-        t.code = std::string(Str(f));
+        t.code = Str(f);
       } else if (key == "rate") {
         rate = DecimalText(f);
       } else {
@@ -172,7 +176,7 @@ std::vector<DiscountAllocation> ReadAllocations(od::value& v, Currency shop,
     DiscountAllocation d;
     MoneyText amount;
     std::int64_t app = -1;
-    ForEachField(e, [&](std::string_view key, od::value& f) {
+    ForEachField(e, [&](Key key, od::value& f) {
       if (key == "discount_application_index") {
         app = Int(f);
       } else {
@@ -188,19 +192,19 @@ std::vector<DiscountAllocation> ReadAllocations(od::value& v, Currency shop,
 
 Address ReadAddress(od::value& v) {
   Address a;
-  ForEachField(v, [&](std::string_view key, od::value& f) {
+  ForEachField(v, [&](Key key, od::value& f) {
     if (key == "address1") {
-      a.line1 = std::string(Str(f));
+      a.line1 = Str(f);
     } else if (key == "address2") {
-      a.line2 = std::string(Str(f));
+      a.line2 = Str(f);
     } else if (key == "city") {
-      a.city = std::string(Str(f));
+      a.city = Str(f);
     } else if (key == "province_code") {
-      a.region = std::string(Str(f));
+      a.region = Str(f);
     } else if (key == "zip") {
-      a.postcode = std::string(Str(f));
+      a.postcode = Str(f);
     } else if (key == "country_code") {
-      a.country = std::string(Str(f));
+      a.country = Str(f);
     }
   });
   return a;
@@ -209,14 +213,14 @@ Address ReadAddress(od::value& v) {
 Customer ReadCustomer(od::value& v, const Ctx& ctx, std::string* source_id, Instant* updated) {
   Customer c;
   std::optional<Address> default_address;
-  std::string updated_text;
-  ForEachField(v, [&](std::string_view key, od::value& f) {
+  std::string_view updated_text;
+  ForEachField(v, [&](Key key, od::value& f) {
     if (key == "id") {
       *source_id = Id(f);
     } else if (key == "first_name") {
-      c.first_name = std::string(Str(f));
+      c.first_name = Str(f);
     } else if (key == "last_name") {
-      c.last_name = std::string(Str(f));
+      c.last_name = Str(f);
     } else if (key == "email") {
       if (auto e = Str(f); !e.empty()) {
         c.emails.emplace_back(e);
@@ -234,12 +238,12 @@ Customer ReadCustomer(od::value& v, const Ctx& ctx, std::string* source_id, Inst
     } else if (key == "addresses") {
       ForEachElement(f, [&](std::int64_t, od::value& a) { c.addresses.push_back(ReadAddress(a)); });
     } else if (key == "updated_at") {
-      updated_text = std::string(Str(f));
+      updated_text = Str(f);
       *updated = TimeText(updated_text);
     }
   });
   if (c.addresses.empty() && default_address) {
-    c.addresses.push_back(*default_address);
+    c.addresses.push_back(std::move(*default_address));
   }
   c.lineage = ctx.MakeLineage(*source_id, updated_text);
   return c;
@@ -285,7 +289,7 @@ Tender ReadTransaction(od::value& v, Currency shop, std::string* kind_out) {
   Tender t;
   MoneyText amount;
   std::string_view kind, status, currency;
-  ForEachField(v, [&](std::string_view key, od::value& f) {
+  ForEachField(v, [&](Key key, od::value& f) {
     if (key == "id") {
       t.tender_id = Id(f);
     } else if (key == "kind") {
@@ -293,16 +297,16 @@ Tender ReadTransaction(od::value& v, Currency shop, std::string* kind_out) {
     } else if (key == "status") {
       status = Str(f);
     } else if (key == "gateway") {
-      t.gateway = std::string(Str(f));
+      t.gateway = Str(f);
     } else if (key == "authorization") {
-      t.gateway_reference = std::string(Str(f));
+      t.gateway_reference = Str(f);
     } else if (key == "currency") {
       currency = Str(f);
     } else if (key == "processed_at" || (key == "created_at" && t.occurred_at.micros == 0)) {
       t.occurred_at = TimeOr(f, t.occurred_at);
     } else if (key == "receipt") {
       if (!IsNull(f)) {
-        ForEachField(f, [&](std::string_view rk, od::value& rf) {
+        ForEachField(f, [&](Key rk, od::value& rf) {
           if (rk == "gift_card_id") {
             t.gift_card_id = Id(rf);
           }
@@ -380,15 +384,15 @@ Order ReadOrder(od::document& doc, const Ctx& ctx, std::string* source_id) {
   OrderTotals totals;
   std::vector<std::int64_t> line_apps, ship_apps;
   std::vector<std::string> app_names;
-  std::string updated_text;
+  std::string_view updated_text;
   std::string_view source_name;
   bool cancelled = false;
   bool any_allocation = false;
-  ForEachField(doc.get_object().value(), [&](std::string_view key, od::value& f) {
+  ForEachField(doc.get_object().value(), [&](Key key, od::value& f) {
     if (key == "id") {
       *source_id = Id(f);
     } else if (key == "name") {
-      o.order_number = std::string(Str(f));
+      o.order_number = Str(f);
     } else if (key == "source_name") {
       source_name = Str(f);
     } else if (key == "location_id") {
@@ -400,13 +404,13 @@ Order ReadOrder(od::document& doc, const Ctx& ctx, std::string* source_id) {
     } else if (key == "taxes_included") {
       o.taxes_included = Bool(f);
     } else if (key == "financial_status") {
-      o.status = std::string(Str(f));
+      o.status = Str(f);
     } else if (key == "cancelled_at") {
       cancelled = !IsNull(f);
     } else if (key == "created_at") {
       o.placed_at = TimeOr(f, o.placed_at);
     } else if (key == "updated_at") {
-      updated_text = std::string(Str(f));
+      updated_text = Str(f);
       o.updated_at = TimeText(updated_text);
     } else if (key == "customer") {
       if (!IsNull(f)) {
@@ -418,13 +422,13 @@ Order ReadOrder(od::document& doc, const Ctx& ctx, std::string* source_id) {
         OrderLine line;
         MoneyText price;
         std::vector<std::int64_t> apps;
-        ForEachField(li, [&](std::string_view k, od::value& lf) {
+        ForEachField(li, [&](Key k, od::value& lf) {
           if (k == "id") {
             line.line_id = Id(lf);
           } else if (k == "sku") {
-            line.sku = std::string(Str(lf));
+            line.sku = Str(lf);
           } else if (k == "title") {
-            line.title = std::string(Str(lf));
+            line.title = Str(lf);
           } else if (k == "quantity") {
             line.quantity = Int(lf);
           } else if (k == "gift_card") {
@@ -449,9 +453,9 @@ Order ReadOrder(od::document& doc, const Ctx& ctx, std::string* source_id) {
       ForEachElement(f, [&](std::int64_t, od::value& sl) {
         ShippingLine s;
         MoneyText price;
-        ForEachField(sl, [&](std::string_view k, od::value& sf) {
+        ForEachField(sl, [&](Key k, od::value& sf) {
           if (k == "title") {
-            s.title = std::string(Str(sf));
+            s.title = Str(sf);
           } else if (k == "discount_allocations") {
             s.discounts = ReadAllocations(sf, shop, &ship_apps);
           } else if (k == "tax_lines") {
@@ -467,11 +471,11 @@ Order ReadOrder(od::document& doc, const Ctx& ctx, std::string* source_id) {
     } else if (key == "discount_applications") {
       ForEachElement(f, [&](std::int64_t, od::value& da) {
         std::string code, title;
-        ForEachField(da, [&](std::string_view k, od::value& df) {
+        ForEachField(da, [&](Key k, od::value& df) {
           if (k == "code") {
-            code = std::string(Str(df));
+            code = Str(df);
           } else if (k == "title") {
-            title = std::string(Str(df));
+            title = Str(df);
           }
         });
         app_names.push_back(code.empty() ? title : code);
@@ -480,9 +484,9 @@ Order ReadOrder(od::document& doc, const Ctx& ctx, std::string* source_id) {
       ForEachElement(f, [&](std::int64_t, od::value& dc) {
         DiscountAllocation d;
         std::string_view amount;
-        ForEachField(dc, [&](std::string_view k, od::value& df) {
+        ForEachField(dc, [&](Key k, od::value& df) {
           if (k == "code") {
-            d.code = std::string(Str(df));
+            d.code = Str(df);
           } else if (k == "amount") {
             amount = DecimalText(df);
           }
@@ -572,8 +576,7 @@ void TranslateOrder(od::document& doc, Ctx& ctx, std::string type) {
   std::string source_id;
   Order o = ReadOrder(doc, ctx, &source_id);
   const Instant at = o.updated_at.micros != 0 ? o.updated_at : o.placed_at;
-  std::string key = o.order_id;
-  ctx.Emit(std::move(type), std::move(key), source_id, at, ToJson(o, EventStorage()));
+  ctx.Emit(type, o.order_id, source_id, at, o);
 }
 
 void TranslateOrderTransaction(od::document& doc, Ctx& ctx) {
@@ -595,36 +598,36 @@ void TranslateOrderTransaction(od::document& doc, Ctx& ctx) {
   }
   std::string id = t.tender_id;
   const Instant at = t.occurred_at;
-  ctx.Emit("tender.captured", ctx.OrderKey(*order_id), std::move(id), at,
-           ToJson(t, EventStorage()));
+  ctx.Emit("tender.captured", ctx.OrderKey(*order_id), std::move(id), at, t);
 }
 
 void TranslateFulfillment(od::document& doc, Ctx& ctx) {
   Fulfillment fl;
-  std::string source_id, order_source_id, updated_text;
+  std::string source_id, order_source_id;
+  std::string_view updated_text;
   Instant created, updated;
-  ForEachField(doc.get_object().value(), [&](std::string_view key, od::value& f) {
+  ForEachField(doc.get_object().value(), [&](Key key, od::value& f) {
     if (key == "id") {
       source_id = Id(f);
     } else if (key == "order_id") {
       order_source_id = Id(f);
     } else if (key == "status") {
-      fl.status = std::string(Str(f));
+      fl.status = Str(f);
     } else if (key == "location_id") {
       fl.location_id = Id(f);
     } else if (key == "created_at") {
       created = TimeOr(f, created);
     } else if (key == "updated_at") {
-      updated_text = std::string(Str(f));
+      updated_text = Str(f);
       updated = TimeText(updated_text);
     } else if (key == "line_items") {
       ForEachElement(f, [&](std::int64_t, od::value& li) {
         FulfillmentLine line;
-        ForEachField(li, [&](std::string_view k, od::value& lf) {
+        ForEachField(li, [&](Key k, od::value& lf) {
           if (k == "id") {
             line.line_id = Id(lf);
           } else if (k == "sku") {
-            line.sku = std::string(Str(lf));
+            line.sku = Str(lf);
           } else if (k == "quantity") {
             line.quantity = Int(lf);
           }
@@ -643,7 +646,7 @@ void TranslateFulfillment(od::document& doc, Ctx& ctx) {
   fl.lineage = ctx.MakeLineage(source_id, updated_text);
   const Instant at = fl.occurred_at;
   std::string key = fl.order_id;
-  ctx.Emit("fulfillment.created", std::move(key), source_id, at, ToJson(fl, EventStorage()));
+  ctx.Emit("fulfillment.created", std::move(key), source_id, at, fl);
 }
 
 void TranslateRefund(od::document& doc, Ctx& ctx) {
@@ -659,7 +662,7 @@ void TranslateRefund(od::document& doc, Ctx& ctx) {
   };
   std::vector<Adjustment> adjustments;
   std::vector<MoneyText> line_taxes;
-  ForEachField(doc.get_object().value(), [&](std::string_view key, od::value& f) {
+  ForEachField(doc.get_object().value(), [&](Key key, od::value& f) {
     if (key == "id") {
       source_id = Id(f);
     } else if (key == "order_id") {
@@ -667,7 +670,7 @@ void TranslateRefund(od::document& doc, Ctx& ctx) {
     } else if (key == "created_at" || key == "processed_at") {
       r.occurred_at = TimeOr(f, r.occurred_at);
     } else if (key == "note") {
-      r.reason = std::string(Str(f));
+      r.reason = Str(f);
     } else if (key == "restock") {
       restock_all = Bool(f);
     } else if (key == "refund_line_items") {
@@ -675,7 +678,7 @@ void TranslateRefund(od::document& doc, Ctx& ctx) {
         ReturnLine line;
         std::string_view restock_type;
         MoneyText tax;
-        ForEachField(rli, [&](std::string_view k, od::value& lf) {
+        ForEachField(rli, [&](Key k, od::value& lf) {
           if (k == "line_item_id") {
             line.line_id = Id(lf);
           } else if (k == "quantity") {
@@ -686,9 +689,9 @@ void TranslateRefund(od::document& doc, Ctx& ctx) {
             // Where the goods came back (a store for POS returns).
             return_location = Id(lf);
           } else if (k == "line_item" && !IsNull(lf)) {
-            ForEachField(lf, [&](std::string_view ik, od::value& iv) {
+            ForEachField(lf, [&](Key ik, od::value& iv) {
               if (ik == "sku") {
-                line.sku = std::string(Str(iv));
+                line.sku = Str(iv);
               }
             });
           } else {
@@ -713,7 +716,7 @@ void TranslateRefund(od::document& doc, Ctx& ctx) {
     } else if (key == "order_adjustments") {
       ForEachElement(f, [&](std::int64_t, od::value& a) {
         Adjustment adj;
-        ForEachField(a, [&](std::string_view k, od::value& af) {
+        ForEachField(a, [&](Key k, od::value& af) {
           if (k == "kind") {
             adj.kind = Str(af);
           } else if (k == "amount") {
@@ -771,10 +774,10 @@ void TranslateRefund(od::document& doc, Ctx& ctx) {
     ret.occurred_at = at;
     ret.lineage = r.lineage;
     r.return_id = source_id;
-    ctx.Emit("return.created", r.order_id, source_id, at, ToJson(ret, EventStorage()));
+    ctx.Emit("return.created", r.order_id, source_id, at, ret);
   }
   std::string key = r.order_id;
-  ctx.Emit("refund.created", std::move(key), source_id, at, ToJson(r, EventStorage()));
+  ctx.Emit("refund.created", std::move(key), source_id, at, r);
 }
 
 void TranslateCustomer(od::document& doc, Ctx& ctx) {
@@ -786,14 +789,14 @@ void TranslateCustomer(od::document& doc, Ctx& ctx) {
     Throw(ErrorCode::kInvalidArgument, "customer id is missing", "id");
   }
   ctx.Emit("customer.upserted", fmt::format("shopify:{}:customer:{}", ctx.account, source_id),
-           source_id, updated, ToJson(c, EventStorage()));
+           source_id, updated, c);
 }
 
 void TranslateInventoryLevel(od::document& doc, Ctx& ctx) {
   InventoryAdjustment a;
-  std::string updated_text;
+  std::string_view updated_text;
   bool has_available = false;
-  ForEachField(doc.get_object().value(), [&](std::string_view key, od::value& f) {
+  ForEachField(doc.get_object().value(), [&](Key key, od::value& f) {
     if (key == "inventory_item_id") {
       a.sku = Id(f);
     } else if (key == "location_id") {
@@ -804,7 +807,7 @@ void TranslateInventoryLevel(od::document& doc, Ctx& ctx) {
         a.on_hand = Int(f);
       }
     } else if (key == "updated_at") {
-      updated_text = std::string(Str(f));
+      updated_text = Str(f);
       a.occurred_at = TimeText(updated_text);
     }
   });
@@ -819,8 +822,7 @@ void TranslateInventoryLevel(od::document& doc, Ctx& ctx) {
   std::string source_id = a.sku + "@" + a.location_id;
   a.lineage = ctx.MakeLineage(source_id, updated_text);
   const Instant at = a.occurred_at;
-  ctx.Emit("inventory.adjusted", a.sku + "@" + a.location_id, source_id, at,
-           ToJson(a, EventStorage()));
+  ctx.Emit("inventory.adjusted", a.sku + "@" + a.location_id, source_id, at, a);
 }
 
 bool DisputeClosed(std::string_view status) {
@@ -836,7 +838,7 @@ void TranslateDispute(od::document& doc, Ctx& ctx, bool is_create) {
   Dispute d;
   std::string source_id, order_source_id;
   std::string_view amount;
-  ForEachField(doc.get_object().value(), [&](std::string_view key, od::value& f) {
+  ForEachField(doc.get_object().value(), [&](Key key, od::value& f) {
     if (key == "id") {
       source_id = Id(f);
     } else if (key == "order_id") {
@@ -844,9 +846,9 @@ void TranslateDispute(od::document& doc, Ctx& ctx, bool is_create) {
     } else if (key == "amount") {
       amount = DecimalText(f);
     } else if (key == "reason") {
-      d.reason = std::string(Str(f));
+      d.reason = Str(f);
     } else if (key == "status") {
-      d.status = std::string(Str(f));
+      d.status = Str(f);
     } else if (key == "initiated_at") {
       d.occurred_at = TimeOr(f, d.occurred_at);
     }
@@ -869,7 +871,7 @@ void TranslateDispute(od::document& doc, Ctx& ctx, bool is_create) {
                         ? fmt::format("shopify:{}:dispute:{}", ctx.account, source_id)
                         : d.order_id;
   const Instant at = d.occurred_at;
-  ctx.Emit(std::move(type), std::move(key), source_id, at, ToJson(d, EventStorage()));
+  ctx.Emit(std::move(type), std::move(key), source_id, at, d);
 }
 
 std::string PayoutEventType(std::string_view status) {
@@ -894,11 +896,11 @@ void TranslatePayout(od::document& doc, Ctx& ctx) {
   std::string_view amount;
   Money explained = Money::Zero(c);
   bool has_summary = false;
-  ForEachField(doc.get_object().value(), [&](std::string_view key, od::value& f) {
+  ForEachField(doc.get_object().value(), [&](Key key, od::value& f) {
     if (key == "id") {
       p.payout_id = Id(f);
     } else if (key == "status") {
-      p.status = std::string(Str(f));
+      p.status = Str(f);
     } else if (key == "date") {
       p.arrival_at = ParseDate(Str(f), {});
     } else if (key == "amount") {
@@ -930,7 +932,7 @@ void TranslatePayout(od::document& doc, Ctx& ctx) {
   std::string id = p.payout_id;
   const Instant at = p.arrival_at;
   ctx.Emit(PayoutEventType(p.status), fmt::format("shopify:{}:payout:{}", ctx.account, id), id, at,
-           ToJson(p, EventStorage()));
+           p);
 }
 
 PayoutLineKind PayoutKindFor(std::string_view type) {
@@ -967,7 +969,7 @@ void TranslatePayoutTransactions(od::document& doc, Ctx& ctx) {
     Money payout_row;
   };
   std::vector<Group> groups;
-  ForEachField(doc.get_object().value(), [&](std::string_view key, od::value& f) {
+  ForEachField(doc.get_object().value(), [&](Key key, od::value& f) {
     if (key != "transactions") {
       return;
     }
@@ -975,7 +977,7 @@ void TranslatePayoutTransactions(od::document& doc, Ctx& ctx) {
       PayoutLine line;
       std::string payout_id, order_id, status;
       std::string_view type, currency, amount, fee, net, source_type;
-      ForEachField(row, [&](std::string_view k, od::value& rf) {
+      ForEachField(row, [&](Key k, od::value& rf) {
         if (k == "id") {
           line.line_id = Id(rf);
         } else if (k == "type") {
@@ -983,7 +985,7 @@ void TranslatePayoutTransactions(od::document& doc, Ctx& ctx) {
         } else if (k == "payout_id") {
           payout_id = Id(rf);
         } else if (k == "payout_status") {
-          status = std::string(Str(rf));
+          status = Str(rf);
         } else if (k == "currency") {
           currency = Str(rf);
         } else if (k == "amount") {
@@ -1066,8 +1068,58 @@ void TranslatePayoutTransactions(od::document& doc, Ctx& ctx) {
     const std::string id = g.payout.payout_id;
     const Instant at = g.payout.arrival_at;
     ctx.Emit(PayoutEventType(g.status), fmt::format("shopify:{}:payout:{}", ctx.account, id), id,
-             at, ToJson(g.payout, EventStorage()));
+             at, g.payout);
   }
+}
+
+using TopicFn = void (*)(od::document&, Ctx&);
+
+// nullptr for a topic that is not translated.
+TopicFn FindTopic(std::string_view topic) {
+  static const std::map<std::string, TopicFn, std::less<>> kTopics = {
+      {"orders/create", [](od::document& d, Ctx& c) { TranslateOrder(d, c, "order.created"); }},
+      {"orders/updated", [](od::document& d, Ctx& c) { TranslateOrder(d, c, "order.updated"); }},
+      {"orders/edited", [](od::document& d, Ctx& c) { TranslateOrder(d, c, "order.updated"); }},
+      {"orders/paid", [](od::document& d, Ctx& c) { TranslateOrder(d, c, "order.paid"); }},
+      {"orders/cancelled",
+       [](od::document& d, Ctx& c) { TranslateOrder(d, c, "order.cancelled"); }},
+      {"orders/fulfilled", [](od::document& d, Ctx& c) { TranslateOrder(d, c, "order.updated"); }},
+      {"orders/partially_fulfilled",
+       [](od::document& d, Ctx& c) { TranslateOrder(d, c, "order.updated"); }},
+      {"order_transactions/create", &TranslateOrderTransaction},
+      {"fulfillments/create", &TranslateFulfillment},
+      {"fulfillments/update", &TranslateFulfillment},
+      {"refunds/create", &TranslateRefund},
+      {"customers/create", &TranslateCustomer},
+      {"customers/update", &TranslateCustomer},
+      {"inventory_levels/update", &TranslateInventoryLevel},
+      {"disputes/create", [](od::document& d, Ctx& c) { TranslateDispute(d, c, true); }},
+      {"disputes/update", [](od::document& d, Ctx& c) { TranslateDispute(d, c, false); }},
+      {"payouts", &TranslatePayout},
+      {"payouts/transactions", &TranslatePayoutTransactions},
+  };
+  auto it = kTopics.find(topic);
+  return it == kTopics.end() ? nullptr : it->second;
+}
+
+// Translate and TranslateToJson: one mapping, two output forms.
+Result<EventOut> Run(const ShopifyConnector& connector, const Delivery& delivery,
+                     EventOut::Form form) {
+  HUB_TRY(const std::string topic, connector.Topic(delivery));
+  HUB_TRY(const std::string dedup, connector.DedupKey(delivery));
+  std::string account = delivery.account;
+  if (account.empty()) {
+    account = std::string(delivery.Header("X-Shopify-Shop-Domain").value_or(""));
+  }
+  const TopicFn fn = FindTopic(topic);
+  if (fn == nullptr) {
+    return Fail(ErrorCode::kUnmapped, "Shopify topic \"" + topic + "\" is not translated", "topic");
+  }
+  EventIds ids = MakeEventIds(kSystem, account, dedup);
+  Ctx ctx{std::move(account), std::string(delivery.Header("X-Shopify-Triggered-At").value_or("")),
+          EventOut(std::move(ids), form)};
+  HUB_TRY_STATUS(RunTranslation(delivery.body, [&](od::document& doc) { fn(doc, ctx); }));
+  return std::move(ctx.out);
 }
 
 }  // namespace
@@ -1128,48 +1180,13 @@ Result<std::string> ShopifyConnector::Topic(const Delivery& delivery) const {
 }
 
 Result<std::vector<Event>> ShopifyConnector::Translate(const Delivery& delivery) const {
-  HUB_TRY(const std::string topic, Topic(delivery));
-  HUB_TRY(const std::string dedup, DedupKey(delivery));
-  std::string account = delivery.account;
-  if (account.empty()) {
-    account = std::string(delivery.Header("X-Shopify-Shop-Domain").value_or(""));
-  }
-  using Fn = void (*)(od::document&, Ctx&);
-  static const std::map<std::string, Fn, std::less<>> kTopics = {
-      {"orders/create", [](od::document& d, Ctx& c) { TranslateOrder(d, c, "order.created"); }},
-      {"orders/updated", [](od::document& d, Ctx& c) { TranslateOrder(d, c, "order.updated"); }},
-      {"orders/edited", [](od::document& d, Ctx& c) { TranslateOrder(d, c, "order.updated"); }},
-      {"orders/paid", [](od::document& d, Ctx& c) { TranslateOrder(d, c, "order.paid"); }},
-      {"orders/cancelled",
-       [](od::document& d, Ctx& c) { TranslateOrder(d, c, "order.cancelled"); }},
-      {"orders/fulfilled", [](od::document& d, Ctx& c) { TranslateOrder(d, c, "order.updated"); }},
-      {"orders/partially_fulfilled",
-       [](od::document& d, Ctx& c) { TranslateOrder(d, c, "order.updated"); }},
-      {"order_transactions/create", &TranslateOrderTransaction},
-      {"fulfillments/create", &TranslateFulfillment},
-      {"fulfillments/update", &TranslateFulfillment},
-      {"refunds/create", &TranslateRefund},
-      {"customers/create", &TranslateCustomer},
-      {"customers/update", &TranslateCustomer},
-      {"inventory_levels/update", &TranslateInventoryLevel},
-      {"disputes/create", [](od::document& d, Ctx& c) { TranslateDispute(d, c, true); }},
-      {"disputes/update", [](od::document& d, Ctx& c) { TranslateDispute(d, c, false); }},
-      {"payouts", &TranslatePayout},
-      {"payouts/transactions", &TranslatePayoutTransactions},
-  };
-  auto it = kTopics.find(topic);
-  if (it == kTopics.end()) {
-    return Fail(ErrorCode::kUnmapped, "Shopify topic \"" + topic + "\" is not translated", "topic");
-  }
-  Ctx ctx;
-  ctx.ids = MakeEventIds(kSystem, account, dedup);
-  ctx.account = std::move(account);
-  ctx.triggered_at = std::string(delivery.Header("X-Shopify-Triggered-At").value_or(""));
-  const Fn fn = it->second;
-  return RunTranslator(delivery.body, [&](od::document& doc) {
-    fn(doc, ctx);
-    return std::move(ctx.events);
-  });
+  HUB_TRY(EventOut out, Run(*this, delivery, EventOut::Form::kEvents));
+  return out.TakeEvents();
+}
+
+Result<std::vector<std::string>> ShopifyConnector::TranslateToJson(const Delivery& delivery) const {
+  HUB_TRY(EventOut out, Run(*this, delivery, EventOut::Form::kJson));
+  return out.TakeJson();
 }
 
 }  // namespace hub

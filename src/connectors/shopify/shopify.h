@@ -21,6 +21,12 @@ class ShopifyConnector final : public Connector {
   // Delivery::topic, else X-Shopify-Topic ("orders/create").
   Result<std::string> Topic(const Delivery& delivery) const override;
   Result<std::vector<Event>> Translate(const Delivery& delivery) const override;
+  // Translate's events already in their wire form: element i is exactly
+  // EventToJson(Translate(delivery)[i]) and errors are Translate's, but
+  // Event::data is never built: the same mapping writes the text directly
+  // (shopify_test pins the equality). For callers that serialize anyway; more
+  // than twice as fast on an order (bench_connectors).
+  Result<std::vector<std::string>> TranslateToJson(const Delivery& delivery) const;
 };
 
 }  // namespace hub

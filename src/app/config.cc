@@ -64,6 +64,7 @@ void ForEachScalar(C& c, F&& f) {
   f("server.tls_key_file", c.server.tls_key_file, StringRule::kAny);
   f("store.data_dir", c.store.data_dir, StringRule::kNonEmpty);
   f("store.synchronous_full", c.store.synchronous_full, BoolRule{});
+  f("store.drop_folder_poll_ms", c.store.drop_folder_poll_ms, IntRule{0, 3600000});
   f("bus.group_commit_max", c.bus.group_commit_max, IntRule{1, 65536});
   f("bus.group_commit_wait_us", c.bus.group_commit_wait_us, IntRule{0, 1000000});
   f("bus.backlog_max", c.bus.backlog_max, IntRule{1, 100000000});

@@ -40,6 +40,9 @@ struct StoreConfig {
   std::string data_dir = "var";
   // fsync on every commit: an acknowledged webhook must survive a power cut.
   bool synchronous_full = true;
+  // `serve` moves files dropped in <data_dir>/inbox/<source>/ into the inbox
+  // this often (then to done/ or failed/); 0 turns the drop folder off.
+  std::int64_t drop_folder_poll_ms = 2000;
   friend bool operator==(const StoreConfig&, const StoreConfig&) = default;
 };
 

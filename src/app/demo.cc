@@ -10,12 +10,15 @@
 // 10% code (12.00 / 3.00), 10% tax (10.80 / 2.70), total 148.50, paid 50.00
 // by gift card and 98.50 by card through Stripe; she picks both up; she
 // returns the scarf with her receipt (restocked, 29.70 back to her card);
-// Stripe pays out 98.50 − 3.16 fee − 29.70 refund = 65.64.
+// Stripe pays out 98.50 − 3.16 fee − 29.70 refund = 65.64, and the bank
+// statement, dropped as a CSV file in <data>/inbox/csv/, shows it arrive.
+// Nobody runs `reconcile run`: the hub reconciles as the money moves.
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "api/http_client.h"
@@ -29,6 +32,7 @@
 namespace hub::app {
 namespace {
 
+namespace fs = std::filesystem;
 namespace json = boost::json;
 
 constexpr char kShop[] = "demo-shop.myshopify.com";
@@ -165,6 +169,13 @@ const char* kPayoutLines = R"({
      "source": "po_demo_1", "created": 1795104000, "status": "available", "fee_details": []}]}
 })";
 
+// The operating account's statement as the bank exports it (the shipped
+// bank_statement CSV profile): the payout arrives as a credit naming it.
+const char* kBankStatement =
+    "Date,Description,Reference,Debit,Credit\n"
+    "2026-11-18,Card terminal rent,RENT-1126,45.00,\n"
+    "2026-11-19,STRIPE TRANSFER,po_demo_1,,65.64\n";
+
 struct Sender {
   std::uint16_t port;
   std::ostream& out;
@@ -217,11 +228,21 @@ Config DemoConfig(const std::string& dir) {
   sq.secret = kSquareSecret;
   sq.url = kSquareUrl;
   c.sources["stripe"].accounts[kStripeAccount].secret = kStripeSecret;
+  CsvProfile bank;
+  bank.record = CsvRecordType::kBankTransaction;
+  bank.bank_account = "operating";
+  bank.currency = "USD";
+  bank.date_column = "Date";
+  bank.columns = {{"amount_debit", {"Debit"}},
+                  {"amount_credit", {"Credit"}},
+                  {"reference", {"Reference"}},
+                  {"description", {"Description"}}};
+  c.sources["csv"].profiles.emplace("bank_statement", std::move(bank));
+  c.store.drop_folder_poll_ms = 100;
   return c;
 }
 
 int RunDemo(CliContext& c, const std::string& data) {
-  namespace fs = std::filesystem;
   std::string dir = data;
   if (dir.empty()) {
     std::string tmpl = (fs::temp_directory_path() / "retailhub-demo-XXXXXX").string();
@@ -282,8 +303,31 @@ int RunDemo(CliContext& c, const std::string& data) {
                          r ? "stored" : r.error().ToString());
     s.failures += r ? 0 : 1;
   }
-  // Wait until every message is translated (the API page was appended from
-  // outside the bus) and every domain is idle.
+  {
+    // 6. The bank statement goes where the bank's export job puts it: the
+    // drop folder, which the hub sweeps on its own.
+    const fs::path drop = fs::path(dir) / "inbox" / "csv";
+    const fs::path file = drop / "bank_statement-2026-11.csv";
+    std::error_code ec;
+    fs::create_directories(drop, ec);
+    std::ofstream(drop / ".bank_statement-2026-11.csv.part", std::ios::binary) << kBankStatement;
+    fs::rename(drop / ".bank_statement-2026-11.csv.part", file, ec);
+    bool swept = false;
+    for (int i = 0; i < 200 && !swept; ++i) {
+      swept = fs::exists(drop / "done" / file.filename());
+      if (!swept) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    }
+    c.out << fmt::format("  {} {:<58} {}\n", swept ? "✓" : "✗",
+                         "6. Bank: statement dropped in inbox/csv/ (65.64 credit)",
+                         swept                                           ? "ingested"
+                         : fs::exists(drop / "failed" / file.filename()) ? "failed, see failed/"
+                                                                         : "not picked up");
+    s.failures += swept ? 0 : 1;
+  }
+  // Wait until every message is translated (the API page and the statement
+  // were appended from outside the bus) and every domain is idle.
   for (int i = 0; i < 300; ++i) {
     std::int64_t fresh = 1;
     if (auto q = (*conn)->Prepare("SELECT COUNT(*) FROM bus_messages WHERE state = 'new'");
@@ -354,6 +398,38 @@ int RunDemo(CliContext& c, const std::string& data) {
       c.out << fmt::format("  {:<6} {:<28} {:>10}\n", std::string(o.at("account").as_string()),
                            std::string(o.at("name").as_string()),
                            std::string(o.at("balance").as_string()));
+    }
+  }
+  {
+    // Continuous reconciliation: the hub's reconciler re-ran when the payout,
+    // its lines and the statement were applied; this only reads its result.
+    auto run = (*hub)->reconciler().Latest();
+    c.out << "\nReconciliation (continuous; no command was run):\n";
+    if (!run) {
+      c.out << "  (failed: " << run.error().ToString() << ")\n";
+      ++s.failures;
+    } else {
+      const auto& r = **run;
+      for (std::size_t i = 0; i < r.payouts.size(); ++i) {
+        const auto& proof = r.output.proofs[i];
+        const auto bank_row = i < r.output.bank_row_for_payout.size()
+                                  ? r.output.bank_row_for_payout[i]
+                                  : reconcile::kNoIndex;
+        c.out << fmt::format(
+            "  payout {} {} {}: {}; bank deposit {}\n", proof.payout_id, proof.gateway,
+            proof.paid.ToDecimal(),
+            proof.closes ? "closes to the cent" : "residual " + proof.residual.ToDecimal(),
+            bank_row == reconcile::kNoIndex || bank_row >= r.bank.size()
+                ? std::string("not found")
+                : fmt::format("{} on {}", r.bank[bank_row].row_id,
+                              FormatRfc3339(r.bank[bank_row].date).substr(0, 10)));
+      }
+      c.out << fmt::format("  {} exception(s), {} run(s) so far\n",
+                           r.output.match.exceptions.size(), (*hub)->reconciler().runs());
+      for (const auto& x : r.output.match.exceptions) {
+        c.out << fmt::format("    {} {} {}\n", reconcile::ReasonName(x.reason), x.payout_id,
+                             x.message);
+      }
     }
   }
   if (auto open = ops.ListFailures({}); open && !open->empty()) {

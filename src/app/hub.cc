@@ -9,6 +9,7 @@
 #include "api/static_files.h"
 #include "api/v1/routes.h"
 #include "app/connectors.h"
+#include "app/file_ingest.h"
 #include "app/gauges.h"
 #include "app/mappings.h"
 #include "app/read_model.h"
@@ -376,6 +377,17 @@ Status Hub::Start() {
         return figures ? std::move(*figures) : boost::json::object{};
       },
       clock_);
+  if (config_.store.drop_folder_poll_ms > 0) {
+    drop_folder_.Start(std::chrono::milliseconds(config_.store.drop_folder_poll_ms), [this] {
+      auto conn = store_->Connect();
+      if (!conn) {
+        obs::Warn("inbox.drop_folder", "", {{"error", conn.error().ToString()}});
+        return;
+      }
+      bus::Operations ops(**conn, clock_);
+      SweepDropFolder(ops, connectors_, config_.store.data_dir, clock_);
+    });
+  }
   HUB_TRY(auto hp, ParseListen(config_.server.listen));
   api::HttpServerOptions so;
   so.host = hp.first;
@@ -401,6 +413,7 @@ Status Hub::Start() {
 }
 
 void Hub::Stop() {
+  drop_folder_.Stop();
   if (server_) {
     server_->Stop();
     server_->Wait();
@@ -417,6 +430,7 @@ void Hub::Stop() {
 void Hub::RunUntilSignal() {
   server_->StopOnSignals();
   server_->Wait();
+  drop_folder_.Stop();
   bus_->Stop();
   reconciler_->Stop();
   overview_history_.Stop();

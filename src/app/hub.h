@@ -15,6 +15,7 @@
 #include "app/config.h"
 #include "app/domains.h"
 #include "app/overview_history.h"
+#include "app/periodic.h"
 #include "app/reconciler.h"
 #include "bus/bus.h"
 #include "connectors/connector.h"
@@ -73,6 +74,7 @@ class Hub {
   IdentityDomain identity_;
   std::unique_ptr<Reconciler> reconciler_;
   OverviewHistory overview_history_{OverviewHistory::Options{}};
+  Periodic drop_folder_;
   std::unique_ptr<api::v1::Auth> auth_;
   std::unique_ptr<api::v1::ReadModel> read_model_;
   api::Router router_;

@@ -48,6 +48,9 @@ Registry::Family& Registry::GetFamily(std::string_view name, std::string_view he
   auto it = families_.find(name);
   if (it == families_.end()) {
     it = families_.emplace(std::string(name), Family{kind, std::string(help), {}, {}, {}}).first;
+  } else if (it->second.help.empty() && !help.empty()) {
+    // A reader that only wants the value (the overview) may ask first.
+    it->second.help = std::string(help);
   }
   HUB_ASSERT(it->second.kind == kind);
   return it->second;

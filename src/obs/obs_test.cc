@@ -22,6 +22,15 @@ TEST(MetricsTest, RendersCountersGaugesWithHelpAndLabels) {
   EXPECT_NE(text.find("hub_backlog{domain=\"orders\"} 7\n"), std::string::npos) << text;
 }
 
+TEST(MetricsTest, AFamilyFirstAskedForWithoutHelpGetsItFromTheOwner) {
+  Registry r;
+  r.GetCounter("c_total", "").Inc();  // a reader asks before the owner registers
+  r.GetCounter("c_total", "Things counted").Inc();
+  const std::string text = r.RenderPrometheus();
+  EXPECT_NE(text.find("# HELP c_total Things counted\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("c_total 2\n"), std::string::npos) << text;
+}
+
 TEST(MetricsTest, HistogramIsCumulativeAndQuantilesAreBucketBounds) {
   Registry r;
   auto& h = r.GetHistogram("hub_ack_latency_seconds", "Ack latency");

@@ -5,6 +5,8 @@
 // pickup, and the two profiles of Ana Souza must be one golden customer.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include <boost/json.hpp>
 
 #include <sys/wait.h>
@@ -121,6 +123,22 @@ TEST_F(DemoTest, StripePayoutReconcilesToTheCentWithNoExceptions) {
   EXPECT_EQ(r.at("payouts").as_int64(), 1);
   EXPECT_EQ(r.at("payouts_closing").as_int64(), 1);
   EXPECT_EQ(r.at("exceptions").as_int64(), 0) << out;
+}
+
+// Nobody ran `reconcile run` during the demo: the hub's reconciler re-ran as
+// the payout, its balance transactions and the bank statement (a CSV file in
+// the drop folder, swept by the hub) were applied, and matched the payout to
+// its deposit on line 3 of the statement.
+TEST_F(DemoTest, ReconciliationIsContinuousAndFindsTheBankDeposit) {
+  EXPECT_NE(demo_out_.find("✓ 6. Bank: statement dropped in inbox/csv/"), std::string::npos)
+      << demo_out_;
+  EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(data_) / "inbox" / "csv" / "done" /
+                                      "bank_statement-2026-11.csv"));
+  EXPECT_NE(demo_out_.find("payout po_demo_1 stripe 65.64: closes to the cent; bank deposit "
+                           "bank_statement-2026-11.csv:3 on 2026-11-19"),
+            std::string::npos)
+      << demo_out_;
+  EXPECT_NE(demo_out_.find("0 exception(s)"), std::string::npos) << demo_out_;
 }
 
 // A steward's unmerge through the API survives a restart of the hub: the

@@ -107,6 +107,13 @@ void Reconciliation(const ReconRun& run, BusinessFigures& f) {
       f.unmatched_minor[cur] += m < 0 ? -m : m;
     }
   }
+  // Every currency that has payouts gets its series, at 0 when all match, so
+  // an alert on the gauge sees 0 rather than no data.
+  for (const auto& p : run.payouts) {
+    const std::string cur(p.amount.currency().code());
+    f.unmatched_count.try_emplace(cur, 0);
+    f.unmatched_minor.try_emplace(cur, 0);
+  }
   f.payouts = static_cast<std::int64_t>(run.payouts.size());
   for (const auto& p : run.output.proofs) {
     f.payouts_not_closing += p.closes ? 0 : 1;

@@ -13,6 +13,7 @@
 #include <array>
 #include <cstdio>
 #include <map>
+#include <thread>
 
 #include "api/http_client.h"
 #include "integration/child_process.h"
@@ -139,6 +140,59 @@ TEST_F(DemoTest, ReconciliationIsContinuousAndFindsTheBankDeposit) {
             std::string::npos)
       << demo_out_;
   EXPECT_NE(demo_out_.find("0 exception(s)"), std::string::npos) << demo_out_;
+}
+
+// The business figures the dashboard and Prometheus show, over the demo's
+// books: Ana's two profiles are one golden customer (duplicate rate 50 %),
+// one payout that closes, nothing unmatched; the overview carries the
+// samples the hub took since it started.
+TEST_F(DemoTest, OverviewAndMetricsCarryTheBusinessFigures) {
+  auto [rc, key_out] = Shell(Bin() + " keys create --role viewer --label v --data " + data_);
+  ASSERT_EQ(rc, 0) << key_out;
+  std::string key = key_out.substr(0, key_out.find_last_not_of("\n") + 1);
+  key = key.substr(key.find_last_of('\n') + 1);
+  testing::ChildServer server;
+  ASSERT_TRUE(server.Start(Bin(), {"serve", "--data", data_, "--listen", "127.0.0.1:0"}));
+  // The first sample is taken as the hub starts, concurrently with serving.
+  Result<api::HttpResponse> r = tl::unexpected(Error(ErrorCode::kUnavailable, "not asked"));
+  boost::json::object o;
+  for (int i = 0; i < 100; ++i) {
+    r = api::HttpCall("127.0.0.1", server.port(), "GET", "/v1/overview", "",
+                      {{"Authorization", "Bearer " + key}});
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 200) << r->body;
+    o = boost::json::parse(r->body).as_object();
+    if (!o.at("series").as_array().empty()) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  const auto& b = o.at("business").as_object();
+  EXPECT_EQ(b.at("source_customers").as_int64(), 2) << r->body;
+  EXPECT_EQ(b.at("golden_customers").as_int64(), 1);
+  EXPECT_DOUBLE_EQ(b.at("duplicate_customer_rate").as_double(), 0.5);
+  EXPECT_EQ(b.at("payouts").as_int64(), 1);
+  EXPECT_EQ(b.at("payouts_not_closing").as_int64(), 0);
+  const auto& unmatched = b.at("unmatched_settlements").as_array();
+  ASSERT_EQ(unmatched.size(), 1u) << r->body;
+  EXPECT_EQ(unmatched[0].as_object().at("count").as_int64(), 0);
+  EXPECT_EQ(unmatched[0].as_object().at("amount").as_string(), "0.00");
+  EXPECT_EQ(b.at("postings_delayed").as_int64(), 0);
+  ASSERT_GE(o.at("series").as_array().size(), 1u);
+  EXPECT_TRUE(o.at("series").as_array()[0].as_object().contains("at"));
+
+  auto m = api::HttpCall("127.0.0.1", server.port(), "GET", "/metrics", "", {});
+  ASSERT_TRUE(m);
+  ASSERT_EQ(m->status, 200);
+  for (const char* line :
+       {"retailhub_golden_customers 1\n", "retailhub_customer_source_records 2\n",
+        "retailhub_duplicate_customer_rate_ppm 500000\n", "retailhub_payouts 1\n",
+        "retailhub_payouts_not_closing 0\n",
+        "retailhub_unmatched_settlements{currency=\"USD\"} 0\n",
+        "retailhub_unmatched_settlement_amount_minor{currency=\"USD\"} 0\n"}) {
+    EXPECT_NE(m->body.find(line), std::string::npos) << line << " missing:\n" << m->body;
+  }
+  EXPECT_EQ(server.Terminate(), 0);
 }
 
 // A steward's unmerge through the API survives a restart of the hub: the

@@ -144,6 +144,14 @@ class SqliteConnection final : public Connection {
     cache_.emplace(std::string(sql), std::move(owned));
     return raw;
   }
+  void ReleaseReads() override {
+    if (sqlite3_get_autocommit(db_) == 0) {
+      return;  // inside an explicit transaction the statements belong to it
+    }
+    for (auto& [sql, stmt] : cache_) {
+      stmt->Reset();
+    }
+  }
   Status Begin() override { return Execute("BEGIN IMMEDIATE"); }
   Status Commit() override { return Execute("COMMIT"); }
   Status Rollback() override {

@@ -37,6 +37,25 @@ TEST_F(SqliteStoreTest, UsesWal) {
   EXPECT_EQ((*q)->Text(0), "wal");
 }
 
+// A statement left on a row pins a read snapshot; once another connection
+// commits, this connection cannot write (SQLITE_BUSY_SNAPSHOT, no waiting
+// helps). ReleaseReads() is what a shared connection calls between callers.
+TEST_F(SqliteStoreTest, AStatementLeftOnARowBlocksWritesUntilReadsAreReleased) {
+  ASSERT_TRUE(store_->Migrate(kMigrations));
+  ASSERT_TRUE(conn_->Execute("INSERT INTO kv (k, v) VALUES ('a', 1)"));
+  auto other = store_->Connect();
+  ASSERT_TRUE(other);
+  auto sel = conn_->Prepare("SELECT v FROM kv WHERE k = 'a'");
+  ASSERT_TRUE(sel);
+  ASSERT_TRUE(*(*sel)->Step());  // left on its row
+  ASSERT_TRUE((*other)->Execute("INSERT INTO kv (k, v) VALUES ('b', 2)"));
+  auto blocked = conn_->Execute("INSERT INTO kv (k, v) VALUES ('c', 3)");
+  ASSERT_FALSE(blocked);
+  EXPECT_EQ(blocked.error().code, ErrorCode::kUnavailable);
+  conn_->ReleaseReads();
+  EXPECT_TRUE(conn_->Execute("INSERT INTO kv (k, v) VALUES ('c', 3)"));
+}
+
 TEST_F(SqliteStoreTest, MigrationsApplyOnceInOrder) {
   ASSERT_TRUE(store_->Migrate(kMigrations));
   ASSERT_TRUE(store_->Migrate(kMigrations));  // second run is a no-op, not "duplicate column"

@@ -48,6 +48,12 @@ class Connection {
   virtual Status Commit() = 0;
   virtual Status Rollback() = 0;
   virtual bool InTransaction() const = 0;
+  // Resets every cached statement, ending the read transaction that a
+  // statement left on a row holds open. A long-lived connection shared by
+  // callers calls this between them: a stale read snapshot makes this
+  // connection's next write fail with kUnavailable (SQLITE_BUSY_SNAPSHOT) once
+  // another connection has committed.
+  virtual void ReleaseReads() {}
 };
 
 // RAII transaction: rolls back unless Commit() succeeded.

@@ -125,7 +125,9 @@ Status SerialDb::Run(const std::function<Status(store::Connection&)>& fn) {
   if (!conn_) {
     HUB_TRY(conn_, store_.Connect());
   }
-  return fn(*conn_);
+  Status st = fn(*conn_);
+  conn_->ReleaseReads();
+  return st;
 }
 
 Auth::Auth(store::Store& store, const Clock& clock, AuthOptions options)
@@ -186,7 +188,9 @@ Status Auth::Revoke(const std::string& id, const std::string& actor) {
     if (!found) {
       return Fail(ErrorCode::kNotFound, "no API key " + id, "id");
     }
-    if (!sel->IsNull(0)) {
+    const bool revoked = !sel->IsNull(0);
+    sel->Reset();
+    if (revoked) {
       return Ok();
     }
     HUB_TRY(store::Statement * upd, c.Prepare("UPDATE api_keys SET revoked_at = $1 WHERE id = $2"));
@@ -246,15 +250,21 @@ Result<Principal> Auth::Authenticate(std::string_view secret) {
       return Ok();
     }
     const std::string want = sel->Text(0);
+    const std::string role_name = sel->Text(1);
+    const std::string label = sel->Text(2);
+    // A statement left on its row keeps a read transaction open on this
+    // connection: the next write here (the audit of the request) would then
+    // fail with SQLITE_BUSY as soon as another connection had committed.
+    sel->Reset();
     const std::string got = Sha256Hex(secret);
     if (want.size() != got.size() || CRYPTO_memcmp(want.data(), got.data(), want.size()) != 0) {
       return Ok();
     }
-    auto role = ParseRole(sel->Text(1));
+    auto role = ParseRole(role_name);
     if (!role) {
       return Fail(ErrorCode::kInternal, "api_keys row " + id + " has an unknown role");
     }
-    found = Principal{id, *role, sel->Text(2)};
+    found = Principal{id, *role, label};
     return Ok();
   }));
   if (!found) {

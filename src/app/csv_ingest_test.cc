@@ -132,6 +132,9 @@ TEST_F(CsvIngestTest, DropFolderPicksTheProfileFromTheFileName) {
   const fs::path inbox = data / "inbox" / "csv";
   Write(inbox / "bank_statement_2026-03.csv", kStatement);
   Write(inbox / "statement_2026-03.csv", kStatement);  // no profile starts this name
+  // A file written this instant waits for the next sweep (it may be half written).
+  EXPECT_EQ(SweepDropFolder(ops, registry, data, clock, std::chrono::hours(1)), 0);
+  EXPECT_TRUE(fs::exists(inbox / "bank_statement_2026-03.csv"));
   EXPECT_EQ(SweepDropFolder(ops, registry, data, clock), 2);
   EXPECT_TRUE(fs::exists(inbox / "done" / "bank_statement_2026-03.csv"));
   ASSERT_TRUE(fs::exists(inbox / "failed" / "statement_2026-03.csv.error"));

@@ -76,7 +76,8 @@ Result<FileIngestResult> IngestFile(bus::Operations& ops, const Connector& conne
 }
 
 int SweepDropFolder(bus::Operations& ops, const ConnectorRegistry& registry,
-                    const std::filesystem::path& data_dir, const Clock& clock) {
+                    const std::filesystem::path& data_dir, const Clock& clock,
+                    std::chrono::milliseconds settle) {
   namespace fs = std::filesystem;
   const fs::path root = data_dir / "inbox";
   std::error_code ec;
@@ -96,6 +97,13 @@ int SweepDropFolder(bus::Operations& ops, const ConnectorRegistry& registry,
     for (const auto& f : fs::directory_iterator(src_dir.path(), ec)) {
       if (!f.is_regular_file() || f.path().filename().string().starts_with(".")) {
         continue;
+      }
+      if (settle.count() > 0) {
+        std::error_code mec;
+        const auto mtime = fs::last_write_time(f.path(), mec);
+        if (mec || fs::file_time_type::clock::now() - mtime < settle) {
+          continue;  // still being written, or just finished: next sweep
+        }
       }
       auto r = IngestFile(ops, *c, f.path(), "files", "", clock);
       const fs::path dest = src_dir.path() / (r && !r->quarantined ? "done" : "failed");

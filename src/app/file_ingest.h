@@ -5,6 +5,7 @@
 // of the content, so the same file dropped twice is stored once.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <string>
 
@@ -30,7 +31,11 @@ Result<FileIngestResult> IngestFile(bus::Operations& ops, const Connector& conne
 
 // Moves every file found in <data>/inbox/<source>/ into the inbox, then to
 // done/ (or failed/ with a .error note). Returns how many were handled.
+// Names starting with '.' are skipped (write there, then rename), and so are
+// files modified less than `settle` ago: an exporter still writing one must
+// not have half a file ingested.
 int SweepDropFolder(bus::Operations& ops, const ConnectorRegistry& registry,
-                    const std::filesystem::path& data_dir, const Clock& clock);
+                    const std::filesystem::path& data_dir, const Clock& clock,
+                    std::chrono::milliseconds settle = std::chrono::milliseconds(0));
 
 }  // namespace hub::app

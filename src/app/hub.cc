@@ -385,7 +385,8 @@ Status Hub::Start() {
         return;
       }
       bus::Operations ops(**conn, clock_);
-      SweepDropFolder(ops, connectors_, config_.store.data_dir, clock_);
+      SweepDropFolder(ops, connectors_, config_.store.data_dir, clock_,
+                      std::chrono::milliseconds(1000));
     });
   }
   HUB_TRY(auto hp, ParseListen(config_.server.listen));

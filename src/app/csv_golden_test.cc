@@ -17,6 +17,7 @@
 #include "app/config.h"
 #include "app/connectors.h"
 #include "core/error.h"
+#include "testing/golden.h"
 #include "testing/testing.h"
 
 namespace hub::app {
@@ -48,47 +49,6 @@ std::vector<fs::path> AllCases() {
   return out;
 }
 
-fs::path Sibling(const fs::path& input, std::string_view suffix) {
-  std::string base = input.filename().string();
-  base.resize(base.size() - kInputSuffix.size());
-  return input.parent_path() / (base + std::string(suffix));
-}
-
-Delivery MakeDelivery(const fs::path& input) {
-  Delivery d;
-  d.source = "csv";
-  d.body = testing::ReadFile(input);
-  const fs::path meta = Sibling(input, ".meta.json");
-  if (fs::exists(meta)) {
-    const boost::json::object m = boost::json::parse(testing::ReadFile(meta)).as_object();
-    if (const auto* t = m.if_contains("topic")) {
-      d.topic = std::string(t->as_string());
-    }
-    if (const auto* a = m.if_contains("account")) {
-      d.account = std::string(a->as_string());
-    }
-    if (const auto* h = m.if_contains("headers")) {
-      for (const auto& kv : h->as_object()) {
-        d.headers.emplace_back(std::string(kv.key()), std::string(kv.value().as_string()));
-      }
-    }
-  }
-  return d;
-}
-
-std::string Render(const Result<std::vector<Event>>& r) {
-  if (!r) {
-    boost::json::object e{{"code", ErrorCodeName(r.error().code)}, {"field", r.error().field}};
-    return boost::json::serialize(boost::json::object{{"error", e}}) + "\n";
-  }
-  std::string out;
-  for (const Event& e : *r) {
-    out += EventToJson(e);
-    out += '\n';
-  }
-  return out;
-}
-
 TEST(CsvGoldenTest, EveryCaseMatchesItsExpectedEventsUnderTheShippedProfiles) {
   const auto cases = AllCases();
   ASSERT_GE(cases.size(), 4u) << "csv golden cases missing under " << SourceRoot();
@@ -100,10 +60,10 @@ TEST(CsvGoldenTest, EveryCaseMatchesItsExpectedEventsUnderTheShippedProfiles) {
   const bool update = std::getenv("RETAILHUB_UPDATE_GOLDEN") != nullptr;
   for (const fs::path& input : cases) {
     SCOPED_TRACE(input.string());
-    const Delivery d = MakeDelivery(input);
+    const Delivery d = testing::GoldenDelivery("csv", input, kInputSuffix);
     const auto result = csv->Translate(d);
-    const std::string got = Render(result);
-    const fs::path expected_path = Sibling(input, ".expected.json");
+    const std::string got = testing::RenderGolden(result);
+    const fs::path expected_path = testing::GoldenSibling(input, kInputSuffix, ".expected.json");
     if (update) {
       std::ofstream(expected_path, std::ios::binary) << got;
       continue;
@@ -121,7 +81,7 @@ TEST(CsvGoldenTest, EveryCaseMatchesItsExpectedEventsUnderTheShippedProfiles) {
       // A re-ingest of the same bytes yields the same event ids.
       const auto again = csv->Translate(d);
       ASSERT_TRUE(again.has_value());
-      EXPECT_EQ(Render(again), got);
+      EXPECT_EQ(testing::RenderGolden(again), got);
     }
   }
 }

@@ -17,12 +17,15 @@
 
 #include "connectors/connector.h"
 #include "core/error.h"
+#include "testing/golden.h"
 #include "testing/testing.h"
 
 namespace hub {
 namespace {
 
 namespace fs = std::filesystem;
+
+constexpr std::string_view kInputSuffix = ".input.json";
 
 fs::path GoldenRoot() {
   if (const char* src = std::getenv("RETAILHUB_SOURCE"); src != nullptr && *src != '\0') {
@@ -57,50 +60,6 @@ std::vector<Case> AllCases() {
   return out;
 }
 
-fs::path Sibling(const fs::path& input, std::string_view suffix) {
-  std::string base = input.filename().string();
-  base.resize(base.size() - std::string_view(".input.json").size());
-  return input.parent_path() / (base + std::string(suffix));
-}
-
-Delivery MakeDelivery(const Case& c) {
-  Delivery d;
-  d.source = c.source;
-  d.body = testing::ReadFile(c.input);
-  const fs::path meta = Sibling(c.input, ".meta.json");
-  if (fs::exists(meta)) {
-    const boost::json::object m = boost::json::parse(testing::ReadFile(meta)).as_object();
-    if (const auto* t = m.if_contains("topic")) {
-      d.topic = std::string(t->as_string());
-    }
-    if (const auto* a = m.if_contains("account")) {
-      d.account = std::string(a->as_string());
-    }
-    if (const auto* u = m.if_contains("url")) {
-      d.url = std::string(u->as_string());
-    }
-    if (const auto* h = m.if_contains("headers")) {
-      for (const auto& kv : h->as_object()) {
-        d.headers.emplace_back(std::string(kv.key()), std::string(kv.value().as_string()));
-      }
-    }
-  }
-  return d;
-}
-
-std::string Render(const Result<std::vector<Event>>& r) {
-  if (!r) {
-    boost::json::object e{{"code", ErrorCodeName(r.error().code)}, {"field", r.error().field}};
-    return boost::json::serialize(boost::json::object{{"error", e}}) + "\n";
-  }
-  std::string out;
-  for (const Event& e : *r) {
-    out += EventToJson(e);
-    out += '\n';
-  }
-  return out;
-}
-
 TEST(GoldenTest, EveryCaseMatchesItsExpectedEvents) {
   const auto cases = AllCases();
   ASSERT_FALSE(cases.empty()) << "no golden cases under " << GoldenRoot();
@@ -110,10 +69,10 @@ TEST(GoldenTest, EveryCaseMatchesItsExpectedEvents) {
     SCOPED_TRACE(c.input.string());
     const Connector* conn = registry.Find(c.source);
     ASSERT_NE(conn, nullptr) << "no connector named " << c.source;
-    const Delivery d = MakeDelivery(c);
+    const Delivery d = testing::GoldenDelivery(c.source, c.input, kInputSuffix);
     const auto result = conn->Translate(d);
-    const std::string got = Render(result);
-    const fs::path expected_path = Sibling(c.input, ".expected.json");
+    const std::string got = testing::RenderGolden(result);
+    const fs::path expected_path = testing::GoldenSibling(c.input, kInputSuffix, ".expected.json");
     if (update) {
       std::ofstream(expected_path, std::ios::binary) << got;
       continue;
@@ -131,7 +90,7 @@ TEST(GoldenTest, EveryCaseMatchesItsExpectedEvents) {
       // Replay yields the same event ids.
       const auto again = conn->Translate(d);
       ASSERT_TRUE(again.has_value());
-      EXPECT_EQ(Render(again), got);
+      EXPECT_EQ(testing::RenderGolden(again), got);
     }
   }
 }

@@ -31,10 +31,20 @@ export interface Series {
   points: Array<[number, number]>; // [epoch ms, value]
 }
 
-export function lineChart(testid: string, series: Series[], unit: string): SVGSVGElement {
+// "35 s", "12 min", "1 h 5 min": the span of a chart's time axis.
+function span(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 120) return `${s} s`;
+  const min = Math.round(s / 60);
+  return min < 60 ? `${min} min` : `${Math.floor(min / 60)} h${min % 60 ? ` ${min % 60} min` : ""}`;
+}
+
+// A line per series; the svg carries data-points (all points drawn) and any
+// `attrs` the caller adds (the overview marks how many came from the hub).
+export function lineChart(testid: string, series: Series[], unit: string, attrs: Record<string, string | number> = {}): SVGSVGElement {
   const w = 560, hgt = 180, left = 44, right = 12, top = 12, bottom = 24;
-  const root = svg("svg", { viewBox: `0 0 ${w} ${hgt}`, class: "chart", role: "img", "data-testid": testid });
   const all = series.flatMap((s) => s.points);
+  const root = svg("svg", { viewBox: `0 0 ${w} ${hgt}`, class: "chart", role: "img", "data-testid": testid, "data-points": all.length, ...attrs });
   if (new Set(all.map((p) => p[0])).size < 2) {
     root.appendChild(text(w / 2, hgt / 2, "Collecting samples (every 5 s)…", { "text-anchor": "middle" }));
     return root;
@@ -49,7 +59,7 @@ export function lineChart(testid: string, series: Series[], unit: string): SVGSV
     root.appendChild(svg("line", { x1: left, x2: w - right, y1: y(v), y2: y(v), stroke: "#e5e7eb" }));
     root.appendChild(text(left - 6, y(v) + 4, fmt(v), { "text-anchor": "end" }));
   }
-  root.appendChild(text(left, hgt - 6, `${Math.round((t1 - t0) / 1000)} s ago`));
+  root.appendChild(text(left, hgt - 6, `${span(t1 - t0)} ago`));
   root.appendChild(text(w - right, hgt - 6, `now (${unit})`, { "text-anchor": "end" }));
   series.forEach((s, i) => {
     if (s.points.length === 0) return;

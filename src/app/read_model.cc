@@ -488,9 +488,11 @@ class HubReadModel final : public api::v1::ReadModel {
     return MappingsJson(f, now);
   }
 
-  Result<json::object> Overview() override {
+  Result<json::object> Overview(bool with_series) override {
     HUB_TRY(json::object o, OverviewFigures(hub_));
-    o["series"] = hub_.overview_history().ToJson();
+    if (with_series) {
+      o["series"] = hub_.overview_history().ToJson();
+    }
     return o;
   }
 

@@ -2,7 +2,8 @@
 // Debian's Chromium driven by playwright-core. Why: the dashboard is how
 // finance and stewards act on the hub, so log-in, the demo order's timeline
 // and journal, the trial balance, four-eyes replay approval, exception
-// resolution and the viewer's read-only UI are checked end to end.
+// resolution, the viewer's read-only UI and the overview (business KPI tiles,
+// charts seeded from the hub's last hour) are checked end to end.
 //   BASE_URL=http://127.0.0.1:PORT/ KEY_ADMIN=… KEY_FINANCE=… KEY_VIEWER=…
 //   ORDER_ID=… ARTIFACTS=test-artifacts/browser node tests/browser/dashboard.spec.mjs
 // Prints "ok - …" / "not ok - …" per scenario and "N passed, N failed" last;
@@ -115,6 +116,44 @@ async function waitForTables(page) {
   await page.waitForFunction(() => !document.querySelector('[data-testid="view-exceptions"] [data-testid="loading"]'), null, { timeout: TIMEOUT_MS });
 }
 
+// GET /v1/overview as alice, straight from the hub (not through the page).
+async function apiOverview() {
+  const res = await fetch(new URL("v1/overview", BASE_URL), { headers: { Authorization: `Bearer ${KEY_ADMIN}`, Accept: "application/json" } });
+  if (!res.ok) throw new Check(`GET /v1/overview answered ${res.status}`);
+  return res.json();
+}
+
+// The business figures run.sh sets up (the demo story plus step 2c): four
+// more Square customers (three people of their own, one possible duplicate
+// of Ana), a parked refund of USD 12.30 in no payout, a return to an unknown
+// store; the demo's payout closes.
+const kStory = {
+  unmatched_settlements: [{ currency: "USD", count: 1, amount: "12.30" }],
+  payouts: 1, payouts_not_closing: 0,
+  postings_delayed: 0, posting_sla_s: 900,
+  return_exceptions_open: 1,
+  source_customers: 6, golden_customers: 5, review_pairs: 1,
+};
+const storyOf = (b) => ({
+  unmatched_settlements: (b.unmatched_settlements ?? []).filter((u) => u.count > 0),
+  ...Object.fromEntries(Object.keys(kStory).filter((k) => k !== "unmatched_settlements").map((k) => [k, b[k]])),
+});
+
+// Waits (the page polls every 5 s; the hub's reconciler runs on its own)
+// until `selector`'s text is `want`; a Check with what it shows otherwise.
+async function expectText(page, selector, want, what, timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs;
+  let got = "";
+  for (;;) {
+    const el = page.locator(selector).first();
+    got = (await el.count()) ? ((await el.textContent()) ?? "").trim() : "<no element>";
+    if (got === want) return;
+    if (Date.now() > deadline) break;
+    await page.waitForTimeout(250);
+  }
+  throw new Check(`${what}: shows "${got}", expected "${want}"`);
+}
+
 const admin = await session("alice");
 const finance = await session("bob");
 const viewer = await session("vic");
@@ -133,11 +172,78 @@ const scenarios = [
     await page.close();
   }],
   ["log in with a key (admin alice) and see the overview", async () => {
+    // The hub samples its overview at start and every 10 s: wait for a
+    // second sample, so the page opens onto a series with an ingest rate.
+    const started = Date.now();
+    let ov = await apiOverview();
+    while ((ov.series?.length ?? 0) < 2 && Date.now() - started < 15_000) {
+      await new Promise((r) => setTimeout(r, 500));
+      ov = await apiOverview();
+    }
+    expect((ov.series?.length ?? 0) >= 2, `the hub's overview has ${ov.series?.length ?? "no"} series samples after 15 s, expected 2`);
     await login(admin.page, KEY_ADMIN, "admin");
     expect((await byId(admin.page, "whoami").textContent())?.trim() === "alice", "label is not alice");
     await byId(admin.page, "kpi-ingest-rate").waitFor();
     await byId(admin.page, "chart-ingest").waitFor();
     await shot(admin.page, "01-overview");
+  }],
+  ["the overview's charts open with the hub's series (the last hour), then append the page's polls", async () => {
+    // Right after the page loaded: the first poll seeded the history from
+    // `series`, so the charts are drawn from the hub's samples at once.
+    const page = admin.page;
+    const charts = byId(page, "overview-charts");
+    await charts.waitFor();
+    const seeded = Number(await charts.getAttribute("data-seeded-samples"));
+    const from = await charts.getAttribute("data-seeded-from");
+    const ov = await apiOverview();
+    const series = ov.series ?? [];
+    expect(seeded >= 2 && seeded <= series.length, `the page seeded ${seeded} samples; the hub has ${series.length} (at least 2 when the page opened)`);
+    expect(from === series[0].at, `the page's history starts at "${from}", the hub's series at "${series[0].at}"`);
+    const attr = async (id, name) => Number(await byId(page, id).getAttribute(name));
+    const first = series.slice(0, seeded);
+    // Ingest rate: one point per pair of consecutive hub samples.
+    const ingestSeeded = await attr("chart-ingest", "data-seeded-points");
+    expect(ingestSeeded === seeded - 1, `chart-ingest has ${ingestSeeded} points from the hub's series, expected ${seeded - 1} (one per pair of samples)`);
+    // Backlog: one point per domain per hub sample; errors: dlq and exception
+    // (and any other class listed) per hub sample.
+    const backlogWant = first.reduce((a, s) => a + Object.keys(s.backlog ?? {}).length, 0);
+    const errorsWant = first.reduce((a, s) => a + new Set(["dlq", "exception", ...Object.keys(s.errors_by_class ?? {})]).size, 0);
+    for (const [id, want] of [["chart-backlog-history", backlogWant], ["chart-errors", errorsWant]]) {
+      const got = await attr(id, "data-seeded-points");
+      expect(want > 0 && got === want, `${id} has ${got} points from the hub's series, expected ${want}`);
+      const all = await attr(id, "data-points");
+      expect(all > got, `${id} has ${all} points in all: none from the page's own polls beside the ${got} seeded`);
+      const paths = await byId(page, id).locator("path").count();
+      expect(paths > 0, `${id} draws no line`);
+    }
+  }],
+  ["the overview's business KPI tiles show the hub's figures for the test data", async () => {
+    const page = admin.page;
+    await go(page, "#/overview", "view-overview");
+    // The set-up must give these figures (else the tiles are not what failed).
+    let hub = storyOf((await apiOverview()).business ?? {});
+    for (let i = 0; i < 30 && JSON.stringify(hub) !== JSON.stringify(kStory); i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      hub = storyOf((await apiOverview()).business ?? {});
+    }
+    expect(JSON.stringify(hub) === JSON.stringify(kStory), `the hub reports ${JSON.stringify(hub)} for the test data, run.sh set up ${JSON.stringify(kStory)}`);
+    const tile = (id, part = ".kpi-value") => `[data-testid="${id}"] ${part}`;
+    await expectText(page, tile("kpi-unmatched-settlements"), "1", "unmatched settlements (items)");
+    // The amount as the hub sends it ("12.30", never 12.3 from a float).
+    await expectText(page, '[data-testid="kpi-unmatched-USD"]', "USD 12.30 · 1 item", "unmatched settlements in USD");
+    await expectText(page, tile("kpi-postings-delayed"), "0", "postings delayed");
+    await expectText(page, '[data-testid="kpi-posting-sla"]', "15 min", "posting SLA (900 s)");
+    await expectText(page, tile("kpi-payouts-not-closing"), "0 of 1", "payouts not closing");
+    // (6 − 5) / 6 = 16.67 %; golden/source would be 83.3 %.
+    await expectText(page, tile("kpi-duplicate-rate"), "16.7%", "duplicate-customer rate");
+    await expectText(page, tile("kpi-duplicate-rate", ".kpi-note"), "5 golden customers from 6 source records", "golden/source customers");
+    await expectText(page, tile("kpi-review-pairs"), "1", "review pairs waiting");
+    await expectText(page, tile("kpi-return-exceptions"), "1", "return exceptions open");
+    const attention = await page.locator('[data-testid="kpis-business"] .kpi.attention').evaluateAll((els) => els.map((e) => e.dataset.testid).sort());
+    const want = ["kpi-return-exceptions", "kpi-review-pairs", "kpi-unmatched-settlements"];
+    expect(JSON.stringify(attention) === JSON.stringify(want), `tiles marked for attention: ${attention.join(", ")}; expected ${want.join(", ")}`);
+    await byId(page, "kpis-business").screenshot({ path: path.join(ARTIFACTS, "01b-business-kpis.png") });
+    await shot(page, "01c-overview-business");
   }],
   ["the demo order's timeline and journal lines", async () => {
     expect(ORDER_ID, "no order id: `retailhub demo` printed none that run.sh could find (set ORDER_ID)");

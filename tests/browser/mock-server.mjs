@@ -74,9 +74,33 @@ const customers = [
 ];
 const steward = (who) => ["admin", "steward"].includes(who.role);
 
+// /v1/overview: the figures now and, as the hub, `series`: a sample at
+// start and every 10 s (at most 360), oldest first. The business figures are
+// those tests/browser/run.sh sets up on the real hub.
+const startedAt = Date.now();
+const business = () => ({
+  unmatched_settlements: [{ currency: "USD", count: 1, amount: "12.30" }],
+  reconcile_exceptions_by_reason: { tender_not_settled: 1 },
+  payouts: 1, payouts_not_closing: 0,
+  postings_delayed: 0, posting_sla_s: 900,
+  exceptions_by_reason: { unmapped: 1, failed_precondition: 1 }, dlq_by_reason: { parse: 1 },
+  return_exceptions_open: 1,
+  source_customers: 6, golden_customers: 5, duplicate_customer_rate: 0.166666, review_pairs: 1,
+});
+const overviewFigures = (ingest = 12) => ({
+  ingest_total: ingest, backlog: { translate: 0, inventory: 1, ledger: 0, identity: 2 }, parked: 0,
+  errors_by_class: { exception: state.failures.filter((f) => f.kind === "exception" && f.state === "open").length, dlq: state.failures.filter((f) => f.kind === "dlq" && f.state === "open").length },
+  business: business(),
+});
+function overviewSeries() {
+  const n = Math.min(360, Math.floor((Date.now() - startedAt) / 10_000) + 1);
+  const first = Math.floor((Date.now() - startedAt) / 10_000) + 1 - n;
+  return Array.from({ length: n }, (_, i) => ({ at: new Date(startedAt + (first + i) * 10_000).toISOString(), ...overviewFigures(2 * (first + i)) }));
+}
+
 const routes = [
   ["GET", /^\/v1\/me$/, (req, res, who) => json(res, 200, who)],
-  ["GET", /^\/v1\/overview$/, (req, res) => json(res, 200, { ingest_total: 12, backlog: { translate: 0, inventory: 1, ledger: 0, identity: 2 }, parked: 0, errors_by_class: { exception: state.failures.filter((f) => f.kind === "exception" && f.state === "open").length, dlq: state.failures.filter((f) => f.kind === "dlq" && f.state === "open").length } })],
+  ["GET", /^\/v1\/overview$/, (req, res) => json(res, 200, { ...overviewFigures(), series: overviewSeries() })],
   ["GET", /^\/v1\/exceptions$/, (req, res) => json(res, 200, page(state.failures.filter((f) => f.kind === "exception" && f.state === "open")))],
   ["GET", /^\/v1\/dlq$/, (req, res) => json(res, 200, page(state.failures.filter((f) => f.kind === "dlq" && f.state === "open")))],
   ["GET", /^\/v1\/exceptions\/([^/]+)$/, (req, res, who, m) => {

@@ -3,7 +3,8 @@
 #   tests/browser/run.sh build/bin/retailhub
 # Plays `retailhub demo` into a temp data dir, creates keys for alice
 # (admin), bob (finance) and vic (viewer), ingests two transactions that
-# become open exceptions, starts `retailhub serve` on a free port, runs dashboard.spec.mjs in /usr/bin/chromium and stops the server.
+# become open exceptions and the data behind the business KPI tiles (2c),
+# starts `retailhub serve` on a free port, runs dashboard.spec.mjs in /usr/bin/chromium and stops the server.
 # Needs: dashboard/dist and dashboard/node_modules (dashboard/build.sh).
 # Screenshots: test-artifacts/browser/ (or $ARTIFACTS). Last line of output:
 # "N passed, N failed"; exit status non-zero on any failure.
@@ -88,6 +89,40 @@ unmapped_tx() {  # id gateway
 unmapped_tx 6099 klarna || setup_fail "retailhub ingest (klarna transaction) failed"
 unmapped_tx 6098 affirm || setup_fail "retailhub ingest (affirm transaction) failed"
 
+# 2c. Business figures for the overview's KPI tiles (dashboard.spec.mjs
+# checks the tiles show them; none of this touches the trial balance):
+#  - three new customers (Square): Bruno, Carla and Dora are people of their
+#    own; the second "Ana Souza" (other phone, New York) is only possibly the
+#    demo's Ana: a review pair. Source records 2+4 = 6, golden 1+3+1 = 5,
+#    duplicate rate 1/6 = 16.7 %, 1 review pair.
+#  - a Shopify refund of 12.30 for an order the hub has never seen: parked,
+#    and its card refund is in no payout: 1 unmatched settlement, USD 12.30.
+#  - the jacket of the demo order returned to an unknown store (XX-99): a
+#    return exception in the ledger ("unknown location").
+#  The demo's payout po_demo_1 closes: 1 payout, 0 not closing.
+ingest_file() {  # name source account topic json
+  local f="$data/$1.json"
+  printf '%s\n' "$5" >"$f"
+  "$bin" ingest --data "$data" --source "$2" --account "$3" --topic "$4" "$f" \
+    >>"$logs/ingest.out" 2>>"$logs/ingest.err" ||
+    { cat "$logs/ingest.out" "$logs/ingest.err" >&2; return 1; }
+}
+square_customer() {  # id given family fields
+  ingest_file "customer-$1" square demo-merchant customer.created \
+    "{\"merchant_id\":\"demo-merchant\",\"type\":\"customer.created\",\"event_id\":\"sq-ev-$1\",\"created_at\":\"2026-11-03T16:05:00Z\",\"data\":{\"type\":\"customer\",\"id\":\"$1\",\"object\":{\"customer\":{\"id\":\"$1\",\"given_name\":\"$2\",\"family_name\":\"$3\",$4,\"version\":0,\"created_at\":\"2026-11-03T16:05:00Z\",\"updated_at\":\"2026-11-03T16:05:00Z\"}}}}"
+}
+square_customer SQ-CUS-BRUNO Bruno Lima '"phone_number":"+14155550199","email_address":"bruno.lima@example.com"' &&
+  square_customer SQ-CUS-CARLA Carla Dias '"phone_number":"+13125550142","email_address":"carla.dias@example.net"' &&
+  square_customer SQ-CUS-DORA Dora Reis '"phone_number":"+16175550163","email_address":"dora.reis@example.org"' &&
+  square_customer SQ-CUS-ANA-NY Ana Souza '"phone_number":"+12125550177","address":{"address_line_1":"1 Broadway","locality":"New York","postal_code":"10004","country":"US"}' ||
+  setup_fail "retailhub ingest (square customers) failed"
+ingest_file refund-unknown-order shopify demo-shop.myshopify.com refunds/create \
+  '{"id":8098,"order_id":5559999,"created_at":"2026-11-20T10:00:00Z","note":"refund for an order the hub has not seen","restock":false,"refund_line_items":[],"transactions":[{"id":6096,"kind":"refund","status":"success","gateway":"stripe","amount":"12.30","currency":"USD","processed_at":"2026-11-20T10:00:00Z"}],"order_adjustments":[]}' ||
+  setup_fail "retailhub ingest (refund for an unknown order) failed"
+ingest_file return-unknown-store shopify demo-shop.myshopify.com refunds/create \
+  '{"id":8096,"order_id":5551001,"created_at":"2026-11-21T10:00:00Z","note":"jacket returned to an unknown store","restock":true,"refund_line_items":[{"id":82,"line_item_id":9001,"quantity":1,"restock_type":"return","location_id":"XX-99","subtotal":"0.00","total_tax":"0.00","line_item":{"id":9001,"sku":"JKT-01","price":"120.00"}}],"transactions":[],"order_adjustments":[]}' ||
+  setup_fail "retailhub ingest (return to an unknown store) failed"
+
 # 3. The hub on a free port; it prints its URL on stdout.
 "$bin" serve --data "$data" --listen 127.0.0.1:0 >"$logs/serve.out" 2>"$logs/serve.err" &
 pid=$!
@@ -105,7 +140,8 @@ fi
 echo "# hub at $base_url (data $data)"
 # The exceptions exist once serve has processed the two transactions.
 for _ in $(seq $((serve_timeout_s * 10))); do
-  grep -q 'affirm' "$logs/serve.err" "$logs/serve.out" 2>/dev/null && break
+  grep -q 'affirm' "$logs/serve.err" "$logs/serve.out" 2>/dev/null &&
+    grep -q 'XX-99' "$logs/serve.err" "$logs/serve.out" 2>/dev/null && break
   sleep 0.1
 done
 "$bin" exceptions list --data "$data" >"$logs/exceptions.out" 2>&1 || true

@@ -171,7 +171,13 @@ class FakeReadModel final : public ReadModel {
     Mutate("UpdateMapping:" + section + ":" + actor);
     return Mappings();
   }
-  Result<json::object> Overview() override { return json::object{{"ingest_rate", 1}}; }
+  Result<json::object> Overview(bool with_series) override {
+    json::object o{{"ingest_total", 1}};
+    if (with_series) {
+      o["series"] = json::array{};
+    }
+    return o;
+  }
 
  private:
   static json::object CustomerDoc(const std::string& id) {

@@ -112,8 +112,10 @@ class ReadModel {
                                                     const std::string& actor) = 0;
 
   // --- overview for the dashboard ---
-  // {"ingest_rate":…, "backlog":{domain:n}, "errors_by_class":{…}, "unmatched_settlements":…}
-  virtual Result<boost::json::object> Overview() = 0;
+  // {"ingest_total":…, "backlog":{domain:n}, "errors_by_class":{…}, "business":{…}} and,
+  // with `with_series`, "series": the samples of the last hour (a client that
+  // polls asks for them once).
+  virtual Result<boost::json::object> Overview(bool with_series) = 0;
 };
 
 }  // namespace hub::api::v1

@@ -295,8 +295,15 @@ void AuditChange(Ctx& c, std::string_view action, const std::string& object, jso
 // ---------------------------------------------------------------- handlers
 
 Result<HttpResponse> GetOverview(Ctx& c) {
-  HUB_TRY_STATUS(CheckQuery(c.req, {}));
-  return ObjectOut(c.model.Overview());
+  HUB_TRY_STATUS(CheckQuery(c.req, {"series"}));
+  bool with_series = true;
+  if (const std::string* s = QueryValue(c.req, "series")) {
+    if (*s != "true" && *s != "false") {
+      return Fail(Invalid("series must be true or false", "series"));
+    }
+    with_series = *s == "true";
+  }
+  return ObjectOut(c.model.Overview(with_series));
 }
 
 Result<HttpResponse> GetOpenApi(Ctx& c) {

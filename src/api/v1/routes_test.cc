@@ -612,6 +612,19 @@ TEST_F(V1Test, ChangesAreAuditedWithActorAndMaskedPayloads) {
             "Merge:shopify:1:stripe:2:key:" + KeyIdOf(keys_[Role::kSteward]) + "(t-steward)");
 }
 
+TEST_F(V1Test, OverviewLeavesTheSeriesOutWhenAskedAndRefusesAnyOtherValue) {
+  const HttpResponse full = As(Role::kViewer, "GET", "/v1/overview");
+  ASSERT_EQ(full.status, 200) << full.body;
+  EXPECT_TRUE(json::parse(full.body).as_object().contains("series"));
+  const HttpResponse lean = As(Role::kViewer, "GET", "/v1/overview?series=false");
+  ASSERT_EQ(lean.status, 200) << lean.body;
+  EXPECT_FALSE(json::parse(lean.body).as_object().contains("series"));
+  EXPECT_TRUE(json::parse(lean.body).as_object().contains("ingest_total"));
+  const HttpResponse bad = As(Role::kViewer, "GET", "/v1/overview?series=yes");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(json::parse(bad.body).as_object().at("field"), "series") << bad.body;
+}
+
 TEST_F(V1Test, RevokedKeyStopsWorking) {
   const std::string id = KeyIdOf(keys_[Role::kViewer]);
   EXPECT_EQ(As(Role::kViewer, "GET", "/v1/overview").status, 200);

@@ -219,6 +219,8 @@ TEST(ReconcileConfigFile, TheShippedFileIsTheBuiltInDefault) {
     EXPECT_EQ(parsed->rules[i].amount_tolerance_minor, d.rules[i].amount_tolerance_minor);
     EXPECT_EQ(parsed->rules[i].amount_tolerance_ppm, d.rules[i].amount_tolerance_ppm);
     EXPECT_EQ(parsed->rules[i].date_window_days, d.rules[i].date_window_days);
+    EXPECT_EQ(parsed->rules[i].require_order_reference, d.rules[i].require_order_reference);
+    EXPECT_EQ(parsed->rules[i].include_unknown_references, d.rules[i].include_unknown_references);
   }
   EXPECT_EQ(parsed->bank_account, d.bank_account);
   EXPECT_EQ(parsed->default_clearing_account, d.default_clearing_account);

@@ -100,6 +100,12 @@ const std::string& ReconcileConfig::ClearingAccount(std::string_view gateway) co
 ReconcileConfig ReconcileConfig::Defaults() {
   ReconcileConfig c;
   c.rules.push_back(MatchRule{.name = "default", .amount_tolerance_minor = 1});
+  // A line naming an id the hub never sees (a Shopify Payments balance
+  // transaction names the Payments charge or refund, not the order
+  // transaction the tender came from) settles the one open item of its own
+  // order with exactly its amount; anything else stays unknown_reference.
+  c.rules.push_back(MatchRule{
+      .name = "same_order", .require_order_reference = true, .include_unknown_references = true});
   return c;
 }
 

@@ -73,7 +73,9 @@ struct ReconcileConfig {
 
   const std::string& ClearingAccount(std::string_view gateway) const;
 
-  // Defaults plus one rule "default" (±1 minor unit, 3 days).
+  // Defaults plus the rules "default" (±1 minor unit, 3 days) and
+  // "same_order" (exact amount, 3 days, the line's order; also for lines whose
+  // reference the hub does not know).
   static ReconcileConfig Defaults();
   // Parses the [reconcile] table of a TOML document; errors name the key.
   static Result<ReconcileConfig> Parse(std::string_view toml_text,

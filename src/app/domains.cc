@@ -196,21 +196,25 @@ std::unique_ptr<bus::Handler> MakeIdentityHandler(IdentityDomain& d) {
 }
 
 Status RebuildDomain(store::Connection& conn, std::string_view domain,
-                     const std::function<Status(const Event&)>& apply) {
+                     const std::function<Status(const Event&)>& apply,
+                     const std::function<void(std::int64_t)>& before_message) {
   HUB_TRY(store::Statement * q,
-          conn.Prepare("SELECT event FROM bus_work WHERE domain = $1 AND state = 'done' ORDER BY "
-                       "message_seq, idx"));
+          conn.Prepare("SELECT message_seq, event FROM bus_work WHERE domain = $1 AND state = "
+                       "'done' ORDER BY message_seq, idx"));
   q->Bind(1, domain);
-  std::vector<std::string> events;
+  std::vector<std::pair<std::int64_t, std::string>> events;
   for (;;) {
     HUB_TRY(bool row, q->Step());
     if (!row) {
       break;
     }
-    events.push_back(q->Text(0));
+    events.emplace_back(q->Int(0), q->Text(1));
   }
   q->Reset();
-  for (const auto& json : events) {
+  for (const auto& [seq, json] : events) {
+    if (before_message) {
+      before_message(seq);
+    }
     HUB_TRY(Event e, EventFromJson(json));
     auto st = apply(e);
     if (!st) {
@@ -404,8 +408,8 @@ Status RecordStewardAction(store::Store& store, std::string_view action, std::st
   HUB_TRY(auto conn, store.Connect());
   HUB_TRY(store::Statement * ins,
           conn->Prepare("INSERT INTO identity_actions (action, a, b, actor, at, after_message_seq) "
-                        "VALUES ($1, $2, $3, $4, $5, (SELECT COALESCE(MAX(seq), 0) FROM "
-                        "bus_messages))"));
+                        "VALUES ($1, $2, $3, $4, $5, (SELECT COALESCE(MAX(message_seq), 0) FROM "
+                        "bus_work WHERE domain = 'identity' AND state = 'done'))"));
   ins->Bind(1, action).Bind(2, a).Bind(3, b).Bind(4, actor).Bind(5, clock.Now().micros);
   HUB_TRY_STATUS(ins->Run());
   return Ok();
@@ -421,43 +425,68 @@ Result<identity::RecordKey> KeyOf(const std::string& s) {
 }
 }  // namespace
 
-Status ReplayStewardActions(IdentityDomain& d, store::Connection& conn) {
-  HUB_TRY(store::Statement * q,
-          conn.Prepare("SELECT action, a, b FROM identity_actions ORDER BY seq"));
-  std::vector<std::array<std::string, 3>> actions;
+namespace {
+
+struct StewardActionRow {
+  std::string action, a, b;
+  std::int64_t after_message_seq = 0;
+};
+
+void ApplyStewardAction(IdentityDomain& d, const StewardActionRow& row) {
+  const auto& [action, a, b, after] = row;
+  Status st = Ok();
+  if (action == "merge") {
+    auto ka = KeyOf(a);
+    auto kb = KeyOf(b);
+    if (ka && kb) {
+      auto ca = d.resolver->ClusterOf(*ka);
+      auto cb = d.resolver->ClusterOf(*kb);
+      if (ca && cb && !(*ca == *cb)) {
+        st = d.resolver->Merge(*ca, *cb).map([](auto&&) {});
+      }
+    }
+  } else if (action == "unmerge") {
+    if (auto k = KeyOf(a); k) {
+      st = d.resolver->Unmerge(*k).map([](auto&&) {});
+    }
+  } else if (action == "erase") {
+    if (a.starts_with("cus_")) {
+      st = d.resolver->Erase(identity::CustomerId{std::stoull(a.substr(4))}).map([](auto&&) {});
+    }
+  }
+  if (!st) {
+    obs::Warn("identity.replay_action.skip", "",
+              {{"action", action}, {"error", st.error().ToString()}});
+  }
+}
+
+}  // namespace
+
+Status RebuildIdentity(IdentityDomain& d, store::Connection& conn) {
+  HUB_TRY(
+      store::Statement * q,
+      conn.Prepare("SELECT action, a, b, after_message_seq FROM identity_actions ORDER BY seq"));
+  std::vector<StewardActionRow> actions;
   for (;;) {
     HUB_TRY(bool row, q->Step());
     if (!row) {
       break;
     }
-    actions.push_back({q->Text(0), q->Text(1), q->Text(2)});
+    actions.push_back({q->Text(0), q->Text(1), q->Text(2), q->Int(3)});
   }
   q->Reset();
-  for (const auto& [action, a, b] : actions) {
-    Status st = Ok();
-    if (action == "merge") {
-      auto ka = KeyOf(a);
-      auto kb = KeyOf(b);
-      if (ka && kb) {
-        auto ca = d.resolver->ClusterOf(*ka);
-        auto cb = d.resolver->ClusterOf(*kb);
-        if (ca && cb && !(*ca == *cb)) {
-          st = d.resolver->Merge(*ca, *cb).map([](auto&&) {});
+  std::size_t next = 0;
+  HUB_TRY_STATUS(RebuildDomain(
+      conn, "identity", [&d](const Event& e) { return ApplyIdentityEvent(d, e, nullptr); },
+      [&](std::int64_t message_seq) {
+        // An action taken when the identity domain had applied messages up
+        // to `after_message_seq` goes before every later message, as it did.
+        while (next < actions.size() && actions[next].after_message_seq < message_seq) {
+          ApplyStewardAction(d, actions[next++]);
         }
-      }
-    } else if (action == "unmerge") {
-      if (auto k = KeyOf(a); k) {
-        st = d.resolver->Unmerge(*k).map([](auto&&) {});
-      }
-    } else if (action == "erase") {
-      if (a.starts_with("cus_")) {
-        st = d.resolver->Erase(identity::CustomerId{std::stoull(a.substr(4))}).map([](auto&&) {});
-      }
-    }
-    if (!st) {
-      obs::Warn("identity.replay_action.skip", "",
-                {{"action", action}, {"error", st.error().ToString()}});
-    }
+      }));
+  for (; next < actions.size(); ++next) {
+    ApplyStewardAction(d, actions[next]);
   }
   d.resolver->DrainEvents();
   return Ok();

@@ -57,8 +57,11 @@ std::unique_ptr<bus::Handler> MakeIdentityHandler(IdentityDomain& d);
 
 // Replays the events `domain` already applied, in log order, into `handler`
 // without side effects on the store (the rebuild at start).
+// `before_message`, when set, is called with each event's message seq before
+// the event is applied.
 Status RebuildDomain(store::Connection& conn, std::string_view domain,
-                     const std::function<Status(const Event&)>& apply);
+                     const std::function<Status(const Event&)>& apply,
+                     const std::function<void(std::int64_t)>& before_message = {});
 
 // Folds one event into the finance state; with `journal_post`, the drafts are
 // posted through the journal (inside the caller's transaction).
@@ -67,13 +70,19 @@ Status ApplyFinanceEvent(FinanceDomain& d, const Event& e, const bus::RawMessage
 Status ApplyInventoryEvent(InventoryDomain& d, const Event& e, store::Connection* tx);
 Status ApplyIdentityEvent(IdentityDomain& d, const Event& e, store::Connection* tx);
 
-// Steward actions (merge, unmerge, erase) are recorded so a restart, which
-// rebuilds the resolver from the applied log, replays them afterwards in the
-// order they were taken. `a`/`b` are record keys ("shopify:123") or, for
-// erase, the customer id.
+// Steward actions (merge, unmerge, erase) are recorded, with the last message
+// the identity domain had applied, so a restart can replay them in place.
+// `a`/`b` are record keys ("shopify:123") or, for erase, the customer id.
+// The caller holds the identity domain's mutex.
 Status RecordStewardAction(store::Store& store, std::string_view action, std::string_view a,
                            std::string_view b, std::string_view actor, const Clock& clock);
-Status ReplayStewardActions(IdentityDomain& d, store::Connection& conn);
+// The identity rebuild: the applied customer events, with each recorded
+// steward action replayed at its place among them (after the messages the
+// domain had applied when it was taken), so a restart reproduces the
+// clusters and ids the hub had — an erased person's later namesake is not
+// swept into the erasure, an unmerged record's later matches go where they
+// went.
+Status RebuildIdentity(IdentityDomain& d, store::Connection& conn);
 
 std::span<const store::Migration> DomainMigrations();
 

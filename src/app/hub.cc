@@ -188,10 +188,7 @@ Status Hub::InitDomains() {
   HUB_TRY_STATUS(RebuildDomain(*conn, "inventory", [this](const Event& e) {
     return ApplyInventoryEvent(inventory_, e, nullptr);
   }));
-  HUB_TRY_STATUS(RebuildDomain(*conn, "identity", [this](const Event& e) {
-    return ApplyIdentityEvent(identity_, e, nullptr);
-  }));
-  HUB_TRY_STATUS(ReplayStewardActions(identity_, *conn));
+  HUB_TRY_STATUS(RebuildIdentity(identity_, *conn));
   bus_->AddHandler(MakeLedgerHandler(finance_));
   bus_->AddHandler(MakeInventoryHandler(inventory_));
   bus_->AddHandler(MakeIdentityHandler(identity_));

@@ -1009,6 +1009,63 @@ TEST_F(ReconInputsTest, ShopifyPaymentsPayoutClosesChargesRefundMatchAndTheCharg
   EXPECT_EQ(by_account[run.config.ClearingAccount("shopify_payments")], -6000);
 }
 
+// ---- Square -----------------------------------------------------------------
+
+// A Square payout as a fetcher stores it once the payout.paid webhook names
+// it: GET /v2/payouts/{id} beside ListPayoutEntries for it. The payment and
+// refund are the golden cases' (PAY1 11.00, REF1 2.50 of it).
+constexpr std::string_view kSquarePayoutStatement = R"({
+  "payout": {"id": "po_sq_77", "status": "PAID", "location_id": "L88917AVBK2S5",
+             "created_at": "2026-03-05T17:02:11Z", "updated_at": "2026-03-06T09:00:00Z",
+             "amount_money": {"amount": 804, "currency_code": "USD"},
+             "destination": {"type": "BANK_ACCOUNT", "id": "ccof:ZPp3oedR3AaEEqts"},
+             "version": 2, "type": "BATCH", "arrival_date": "2026-03-06"},
+  "payout_entries": [
+    {"id": "poe_77_1", "payout_id": "po_sq_77", "type": "CHARGE",
+     "effective_at": "2026-03-05T00:00:00Z",
+     "gross_amount_money": {"amount": 1100, "currency_code": "USD"},
+     "fee_amount_money": {"amount": 61, "currency_code": "USD"},
+     "net_amount_money": {"amount": 1039, "currency_code": "USD"},
+     "type_charge_details": {"payment_id": "PAY1"}},
+    {"id": "poe_77_2", "payout_id": "po_sq_77", "type": "REFUND",
+     "effective_at": "2026-03-05T00:00:00Z",
+     "gross_amount_money": {"amount": -250, "currency_code": "USD"},
+     "fee_amount_money": {"amount": -15, "currency_code": "USD"},
+     "net_amount_money": {"amount": -235, "currency_code": "USD"},
+     "type_refund_details": {"payment_id": "PAY1", "refund_id": "REF1"}}
+  ]
+})";
+
+TEST_F(ReconInputsTest, SquarePayoutStatementClosesAndSettlesItsPaymentAndRefund) {
+  const fs::path golden = fs::path(__FILE__).parent_path() / "../../tests/golden/square";
+  const std::vector<std::pair<std::string, std::string>> headers = {
+      {"x-square-hmacsha256-signature", "unchecked-here"}};
+  Webhook("square", "MLACME", testing::ReadFile(golden / "payment_completed.input.json"), headers);
+  Webhook("square", "MLACME", testing::ReadFile(golden / "refund_completed.input.json"), headers);
+  File("square", "MLACME", "payout_entries", "po_sq_77.json", std::string(kSquarePayoutStatement));
+  EXPECT_EQ(applied_["tender.captured"], 1);
+  EXPECT_EQ(applied_["refund.created"], 1);
+  EXPECT_EQ(applied_["payout.paid"], 1) << "the statement is the paid payout with its lines";
+  clock_.Set(*ParseRfc3339("2026-03-07T12:00:00Z"));
+
+  const ReconRun run = Reconcile();
+  EXPECT_TRUE(run.output.match.exceptions.empty()) << Reasons(run);
+  ASSERT_EQ(run.payouts.size(), 1u);
+  const auto& proof = run.output.proofs[0];
+  EXPECT_EQ(proof.paid, M("8.04", "USD"));
+  EXPECT_TRUE(proof.closes);
+  EXPECT_EQ(proof.fees, M("0.46", "USD"));
+  ASSERT_EQ(run.payouts[0].lines.size(), 2u);
+  for (std::size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(run.output.match.Line(0, i).status, LineStatus::kMatched) << i;
+    EXPECT_EQ(run.output.match.Line(0, i).pass, 1) << "matched by its payment / refund id";
+  }
+  for (std::size_t e = 0; e < run.expected.size(); ++e) {
+    EXPECT_EQ(run.output.match.expected[e].status, ExpectedStatus::kSettled)
+        << run.expected[e].reference;
+  }
+}
+
 // ---- 4. Bank statement ------------------------------------------------------
 
 TEST_F(ReconInputsTest, BankStatementCreditFindsItsPayoutAndAPayoutWithoutDepositIsMissing) {

@@ -724,6 +724,12 @@ std::optional<ExpectedItem> ExpectedFromRefund(const Refund& r) {
   if (gateway.empty() && !r.tenders.empty()) {
     return std::nullopt;
   }
+  // Reported by the gateway itself (a Stripe or Square refund object), the
+  // refund's own id is the gateway's refund id: its tender's reference is the
+  // charge or payment it refunds, which is the tender's own settlement key.
+  if (r.lineage.source_system == gateway) {
+    reference = r.refund_id;
+  }
   if (r.tenders.empty()) {
     gateway = r.lineage.source_system;
     total = r.amount.minor_units();

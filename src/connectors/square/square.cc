@@ -645,10 +645,10 @@ void GiftCardActivity(od::value& obj, Ctx& ctx) {
            ToJson(g, EventStorage()));
 }
 
-void PayoutObject(od::value& obj, Ctx& ctx) {
+// A Payout object (GET /v2/payouts/{id}, or a payout.* webhook's data).
+Payout ReadPayoutObject(od::value& obj, std::string& version) {
   Payout p;
   p.gateway = "square";
-  std::string version;
   ForEachField(obj, [&](std::string_view k, od::value& f) {
     if (k == "id") {
       p.payout_id = Id(f);
@@ -666,10 +666,20 @@ void PayoutObject(od::value& obj, Ctx& ctx) {
   if (p.payout_id.empty() || !p.amount.currency().valid()) {
     Throw(ErrorCode::kInvalidArgument, "payout id and amount_money are required");
   }
+  return p;
+}
+
+std::string PayoutEventType(const Payout& p) {
+  return p.status == "paid"     ? "payout.paid"
+         : p.status == "failed" ? "payout.failed"
+                                : "payout.updated";
+}
+
+void PayoutObject(od::value& obj, Ctx& ctx) {
+  std::string version;
+  Payout p = ReadPayoutObject(obj, version);
   p.lineage = ctx.MakeLineage(p.payout_id, version);
-  const std::string type = p.status == "paid"     ? "payout.paid"
-                           : p.status == "failed" ? "payout.failed"
-                                                  : "payout.updated";
+  const std::string type = PayoutEventType(p);
   std::string id = p.payout_id;
   const Instant at = p.arrival_at;
   ctx.Emit(type, ctx.Key("payout:" + id), id, at, ToJson(p, EventStorage()));
@@ -743,9 +753,21 @@ PayoutLineKind EntryKind(std::string_view type) {
 
 // Topic "payout_entries": {"payout_entries":[…]} as ListPayoutEntries returns
 // it (one complete payout). Each entry must satisfy net = gross − fee.
+// Alone, the page is the payout's lines (payout.updated, amount = Σ net). With
+// the payout beside it, {"payout": {…GET /v2/payouts/{id}…}, "payout_entries":
+// […]}, as a fetcher that pulls the entries of a paid payout stores it, it is
+// the payout's statement: the payout's own amount and status, its entries as
+// lines (payout.paid when paid), so reconciliation proves the amount against
+// the lines and the ledger posts it.
 void TranslatePayoutEntries(od::document& doc, Ctx& ctx) {
   std::vector<Payout> payouts;
+  std::optional<Payout> header;
+  std::string header_version;
   ForEachField(doc.get_object().value(), [&](std::string_view k, od::value& f) {
+    if (k == "payout") {
+      header = ReadPayoutObject(f, header_version);
+      return;
+    }
     if (k != "payout_entries") {
       return;
     }
@@ -807,6 +829,24 @@ void TranslatePayoutEntries(od::document& doc, Ctx& ctx) {
       p->lines.push_back(std::move(line));
     });
   });
+  if (header) {
+    if (payouts.size() > 1 || (payouts.size() == 1 && payouts[0].payout_id != header->payout_id)) {
+      Throw(ErrorCode::kInvalidArgument,
+            fmt::format("payout_entries belong to {}, not to payout {}",
+                        payouts.empty() ? std::string("-") : payouts.back().payout_id,
+                        header->payout_id),
+            "payout_entries");
+    }
+    if (!payouts.empty()) {
+      header->lines = std::move(payouts[0].lines);
+    }
+    header->lineage = ctx.MakeLineage(header->payout_id, header_version);
+    std::string id = header->payout_id;
+    const Instant at = header->arrival_at;
+    ctx.Emit(PayoutEventType(*header), ctx.Key("payout:" + id), id, at,
+             ToJson(*header, EventStorage()));
+    return;
+  }
   for (auto& p : payouts) {
     p.lineage = ctx.MakeLineage(p.payout_id, {});
     std::string id = p.payout_id;

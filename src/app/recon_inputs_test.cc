@@ -1066,6 +1066,55 @@ TEST_F(ReconInputsTest, SquarePayoutStatementClosesAndSettlesItsPaymentAndRefund
   }
 }
 
+// ---- Stripe, a refund made in Stripe ------------------------------------------
+
+// The payout's balance transactions for the golden charge (ch_3Pabc, 112.50)
+// and its partial refund made in Stripe (re_3Pxyz, 52.70).
+constexpr std::string_view kStripePayoutStatement = R"({
+  "payout": {"id": "po_1Rfd", "object": "payout", "amount": 5624, "arrival_date": 1773100800,
+             "currency": "usd", "status": "paid"},
+  "balance_transactions": {"object": "list", "has_more": false, "data": [
+    {"id": "txn_c1", "object": "balance_transaction", "amount": 11250, "fee": 356, "net": 10894,
+     "currency": "usd", "fee_details": [{"amount": 356, "currency": "usd", "type": "stripe_fee",
+     "description": "Stripe processing fees"}], "reporting_category": "charge", "type": "charge",
+     "source": "ch_3Pabc", "created": 1772359170, "status": "available"},
+    {"id": "txn_r1", "object": "balance_transaction", "amount": -5270, "fee": 0, "net": -5270,
+     "currency": "usd", "fee_details": [], "reporting_category": "refund", "type": "refund",
+     "source": "re_3Pxyz", "created": 1772791202, "status": "available"},
+    {"id": "txn_p1", "object": "balance_transaction", "amount": -5624, "fee": 0, "net": -5624,
+     "currency": "usd", "fee_details": [], "reporting_category": "payout", "type": "payout",
+     "source": "po_1Rfd", "created": 1773100800, "status": "available"}]}
+})";
+
+TEST_F(ReconInputsTest, StripeRefundMadeInStripeIsSettledByItsRefundLineNotTheCharge) {
+  const fs::path golden = fs::path(__FILE__).parent_path() / "../../tests/golden/stripe";
+  const std::vector<std::pair<std::string, std::string>> headers = {
+      {"Stripe-Signature", "unchecked-here"}};
+  Webhook("stripe", "acct_1Acme", testing::ReadFile(golden / "charge_succeeded.input.json"),
+          headers);
+  Webhook("stripe", "acct_1Acme", testing::ReadFile(golden / "refund_created_partial.input.json"),
+          headers);
+  File("stripe", "acct_1Acme", "payout.reconciliation", "po_1Rfd.json",
+       std::string(kStripePayoutStatement));
+  EXPECT_EQ(applied_["tender.captured"], 1);
+  EXPECT_EQ(applied_["refund.created"], 1);
+  clock_.Set(*ParseRfc3339("2026-03-11T12:00:00Z"));
+
+  const ReconRun run = Reconcile();
+  EXPECT_TRUE(run.output.match.exceptions.empty()) << Reasons(run);
+  ASSERT_EQ(run.payouts.size(), 1u);
+  EXPECT_TRUE(run.output.proofs[0].closes);
+  ASSERT_GE(run.payouts[0].lines.size(), 2u);
+  for (std::size_t i = 0; i < 2; ++i) {
+    SCOPED_TRACE(run.payouts[0].lines[i].line_id);
+    EXPECT_EQ(run.output.match.Line(0, i).status, LineStatus::kMatched);
+    EXPECT_EQ(run.output.match.Line(0, i).pass, 1);
+    const auto* x = MatchedItem(run, 0, i);
+    ASSERT_NE(x, nullptr);
+    EXPECT_EQ(x->reference, i == 0 ? "ch_3Pabc" : "re_3Pxyz");
+  }
+}
+
 // ---- 4. Bank statement ------------------------------------------------------
 
 TEST_F(ReconInputsTest, BankStatementCreditFindsItsPayoutAndAPayoutWithoutDepositIsMissing) {

@@ -206,7 +206,9 @@ void EmitTender(Ctx& ctx, const std::string& tender_id, const std::string& payme
   t.tender_id = tender_id;
   t.kind = TenderKind::kCard;
   t.gateway = "stripe";
-  t.gateway_reference = payment_intent.empty() ? tender_id : payment_intent;
+  // The charge: what a balance transaction's `source` names when the payout
+  // settles it (the payment intent is only the key that orders its events).
+  t.gateway_reference = tender_id;
   t.amount = StripeMoney(amount, currency, "amount");
   t.status = captured ? "captured" : "authorized";
   t.occurred_at = at;

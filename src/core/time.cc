@@ -186,7 +186,9 @@ Result<Instant> ParseRfc3339(std::string_view text) { return Rfc3339Parser(text)
 // accept (no source sends one; a record that far out is a bug upstream).
 std::string FormatRfc3339(Instant t) {
   const std::int64_t total_seconds = t.seconds();
-  const std::int64_t micros = t.micros - total_seconds * kMicrosPerSecond;  // [0, 999999]
+  // The remainder directly: seconds × 10^6 overflows near the int64 ends.
+  const std::int64_t rem = t.micros % kMicrosPerSecond;
+  const std::int64_t micros = rem < 0 ? rem + kMicrosPerSecond : rem;  // [0, 999999]
   const std::int64_t days = FloorDiv(total_seconds, kSecondsPerDay);
   const std::int64_t second_of_day = total_seconds - days * kSecondsPerDay;
   const Civil date = CivilFromDays(days);

@@ -39,11 +39,16 @@ Status OpenFailures(store::Connection& c, BusinessFigures& f) {
 Status DelayedPostings(store::Connection& c, Instant now, BusinessFigures& f) {
   const std::int64_t cutoff = now.micros - f.posting_sla_s * 1'000'000;
   // Financial events translated but not posted, and messages not yet
-  // translated at all, older than the SLA.
-  HUB_TRY(store::Statement * w,
-          c.Prepare("SELECT COUNT(DISTINCT w.message_seq) FROM bus_work w JOIN bus_messages m ON "
-                    "m.seq = w.message_seq WHERE w.domain = 'ledger' AND w.state <> 'done' AND "
-                    "m.received_at < $1"));
+  // translated at all, older than the SLA. The open states go through the
+  // (state, message_seq) index; `+domain` keeps SQLite from walking every
+  // ledger row by the primary key instead (seconds at a million rows, every
+  // 10 s for the overview sampler).
+  HUB_TRY(
+      store::Statement * w,
+      c.Prepare("SELECT COUNT(DISTINCT w.message_seq) FROM bus_work w JOIN bus_messages m ON "
+                "m.seq = w.message_seq WHERE w.state IN ('pending', 'parked', 'dlq', 'exception') "
+                "AND +w.domain = 'ledger' AND "
+                "m.received_at < $1"));
   w->Bind(1, cutoff);
   HUB_TRY(bool row, w->Step());
   f.postings_delayed = row ? w->Int(0) : 0;

@@ -40,21 +40,37 @@ void Throw(ErrorCode code, std::string message, std::string_view leaf) {
   throw TranslateError{Error(code, std::move(message), Path().Str(leaf))};
 }
 
+namespace {
+// The input of the translation in progress, padded, and its parser.
+std::string& Input() {
+  thread_local std::string buffer;
+  return buffer;
+}
+
+od::document Iterate() {
+  thread_local od::parser parser;
+  std::string& input = Input();
+  return parser.iterate(simdjson::padded_string_view(input.data(), input.size(), input.capacity()))
+      .value();
+}
+}  // namespace
+
+void Reiterate(od::document& doc) {
+  doc = Iterate();
+  Path().Clear();
+}
+
 Status RunTranslation(std::string_view body, const std::function<void(od::document&)>& fn) {
   if (body.size() > kDeliveryBodyBytesMax) {
     return Fail(ErrorCode::kTooLarge,
                 fmt::format("body of {} bytes exceeds {}", body.size(), kDeliveryBodyBytesMax));
   }
-  thread_local od::parser parser;
-  thread_local std::string buffer;
+  std::string& buffer = Input();
   buffer.reserve(body.size() + simdjson::SIMDJSON_PADDING);
   buffer.assign(body.data(), body.size());
   Path().Clear();
   try {
-    od::document doc =
-        parser
-            .iterate(simdjson::padded_string_view(buffer.data(), buffer.size(), buffer.capacity()))
-            .value();
+    od::document doc = Iterate();
     fn(doc);
     Path().Clear();
     return Ok();
@@ -110,7 +126,6 @@ Result<std::optional<std::string>> PeekBody(std::string_view body, std::string_v
 
 bool IsNull(od::value& v) { return v.is_null().value(); }
 
-namespace {
 // A string value without escapes, viewed in the input rather than unescaped
 // into the parser's buffer (the common case); nullopt for anything else.
 std::optional<std::string_view> PlainString(od::value& v) {
@@ -124,7 +139,6 @@ std::optional<std::string_view> PlainString(od::value& v) {
   }
   return raw.substr(1, n);
 }
-}  // namespace
 
 std::string_view Str(od::value& v) {
   if (auto s = PlainString(v)) {
@@ -149,13 +163,15 @@ std::string_view Trim(std::string_view s) {
 }
 }  // namespace
 
-std::string Id(od::value& v) {
+std::string Id(od::value& v) { return std::string(IdText(v)); }
+
+std::string_view IdText(od::value& v) {
   if (auto s = PlainString(v)) {
-    return std::string(*s);
+    return *s;
   }
   switch (v.type().value()) {
     case od::json_type::string:
-      return std::string(v.get_string().value());
+      return v.get_string().value();
     case od::json_type::number: {
       std::string_view raw = Trim(v.raw_json_token());
       for (char c : raw) {
@@ -163,7 +179,7 @@ std::string Id(od::value& v) {
           Throw(ErrorCode::kInvalidArgument, "id must be a string or a non-negative integer");
         }
       }
-      return std::string(raw);
+      return raw;
     }
     case od::json_type::null:
       return {};
@@ -233,9 +249,101 @@ std::string_view DecimalText(od::value& v) {
   }
 }
 
-Instant TimeText(std::string_view text) {
-  if (text.empty()) {
-    return Instant{};
+namespace {
+
+// ParseRfc3339's value for every text it accepts, computed in place (no
+// Result, no error text prepared); nullopt for anything else, which
+// ParseRfc3339 then rejects with its message. The same steps and checks:
+// YYYY-MM-DD, 'T'/'t'/' ', HH:MM:SS, optional 1-9 fraction digits (the first
+// 6 kept), 'Z'/'z' or ±HH:MM.
+std::optional<Instant> ParseRfc3339Fast(std::string_view text) {
+  constexpr std::size_t kShortestBytes = 20;  // YYYY-MM-DDTHH:MM:SSZ
+  if (text.size() < kShortestBytes) {
+    return std::nullopt;
+  }
+  const char* const p = text.data();
+  const auto digit = [p](std::size_t i) {
+    return static_cast<unsigned>(static_cast<unsigned char>(p[i])) - unsigned{'0'};
+  };
+  bool ok = true;
+  const auto two = [&](std::size_t i) {
+    const unsigned hi = digit(i);
+    const unsigned lo = digit(i + 1);
+    ok = ok && hi <= 9 && lo <= 9;
+    return static_cast<std::int64_t>(hi * 10 + lo);
+  };
+  const std::int64_t year = two(0) * 100 + two(2);
+  const std::int64_t month = two(5);
+  const std::int64_t day = two(8);
+  const std::int64_t hour = two(11);
+  const std::int64_t minute = two(14);
+  const std::int64_t second = two(17);
+  if (!ok || p[4] != '-' || p[7] != '-' || (p[10] != 'T' && p[10] != 't' && p[10] != ' ') ||
+      p[13] != ':' || p[16] != ':' || month < 1 || month > 12 || hour > 23 || minute > 59 ||
+      second > 59) {
+    return std::nullopt;
+  }
+  constexpr int kDaysInMonth[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+  if (day < 1 || day > (month == 2 && leap ? 29 : kDaysInMonth[month - 1])) {
+    return std::nullopt;
+  }
+  std::size_t i = 19;
+  std::int64_t frac_micros = 0;
+  if (p[i] == '.') {
+    constexpr std::size_t kFractionDigitsMax = 9;
+    constexpr std::size_t kMicroDigits = 6;
+    std::size_t digits = 0;
+    for (++i; i < text.size() && digit(i) <= 9; ++i, ++digits) {
+      if (digits < kMicroDigits) {
+        frac_micros = frac_micros * 10 + digit(i);
+      }
+    }
+    if (digits == 0 || digits > kFractionDigitsMax) {
+      return std::nullopt;
+    }
+    for (; digits < kMicroDigits; ++digits) {
+      frac_micros *= 10;
+    }
+  }
+  std::int64_t offset_seconds = 0;
+  if (i < text.size() && (p[i] == 'Z' || p[i] == 'z')) {
+    ++i;
+  } else if (i < text.size() && (p[i] == '+' || p[i] == '-')) {
+    constexpr std::size_t kOffsetBytes = 6;  // ±HH:MM
+    if (text.size() - i < kOffsetBytes) {
+      return std::nullopt;
+    }
+    const std::int64_t off_hour = two(i + 1);
+    const std::int64_t off_minute = two(i + 4);
+    if (!ok || p[i + 3] != ':' || off_hour > 23 || off_minute > 59) {
+      return std::nullopt;
+    }
+    offset_seconds = (off_hour * 3600 + off_minute * 60) * (p[i] == '-' ? -1 : 1);
+    i += kOffsetBytes;
+  } else {
+    return std::nullopt;
+  }
+  if (i != text.size()) {
+    return std::nullopt;
+  }
+  // Howard Hinnant's days_from_civil, as core/time.cc computes it.
+  const std::int64_t y = year - (month <= 2 ? 1 : 0);
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const std::int64_t yoe = y - era * 400;
+  const std::int64_t doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
+  const std::int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  const std::int64_t days = era * 146097 + doe - 719468;
+  constexpr std::int64_t kSecondsPerDay = 86'400;
+  constexpr std::int64_t kMicrosPerSecond = 1'000'000;
+  const std::int64_t local_seconds = days * kSecondsPerDay + hour * 3600 + minute * 60 + second;
+  return Instant{(local_seconds - offset_seconds) * kMicrosPerSecond + frac_micros};
+}
+
+// ParseRfc3339, its failure thrown at the current path.
+Instant ParseTime(std::string_view text) {
+  if (auto fast = ParseRfc3339Fast(text)) {
+    return *fast;
   }
   auto t = ParseRfc3339(text);
   if (!t) {
@@ -244,16 +352,22 @@ Instant TimeText(std::string_view text) {
   return *t;
 }
 
+}  // namespace
+
+Instant TimeText(std::string_view text) {
+  if (text.empty()) {
+    return Instant{};
+  }
+  return ParseTime(text);
+}
+
 std::optional<Instant> Time(od::value& v) {
+  if (auto s = PlainString(v)) {
+    return ParseTime(*s);
+  }
   switch (v.type().value()) {
-    case od::json_type::string: {
-      std::string_view s = v.get_string().value();
-      auto t = ParseRfc3339(s);
-      if (!t) {
-        Throw(ErrorCode::kInvalidArgument, t.error().message);
-      }
-      return *t;
-    }
+    case od::json_type::string:
+      return ParseTime(v.get_string().value());
     case od::json_type::number: {
       const std::int64_t seconds = Int(v);
       constexpr std::int64_t kSecondsMax = 253402300799;  // 9999-12-31T23:59:59Z
@@ -312,7 +426,53 @@ std::int64_t RatePpm(std::string_view text, std::string_view leaf) {
   return whole * 1'000'000 + frac + (round_up ? 1 : 0);
 }
 
+std::optional<Money> ParseMoneyFast(std::string_view text, Currency currency) {
+  if (!currency.valid() || text.empty()) {
+    return std::nullopt;
+  }
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  const bool negative = *p == '-';
+  p += negative ? 1 : 0;
+  const int exponent = currency.exponent();
+  // At most 18 digits in the result: below 10^18, so no overflow is possible.
+  constexpr int kDigitsMax = 18;
+  std::int64_t acc = 0;
+  int digits = 0;
+  for (; p < end && *p >= '0' && *p <= '9'; ++p) {
+    acc = acc * 10 + (*p - '0');
+    ++digits;
+  }
+  if (digits == 0 || digits + exponent > kDigitsMax) {
+    return std::nullopt;
+  }
+  int decimals = 0;
+  if (p < end) {
+    if (*p != '.' || ++p == end) {
+      return std::nullopt;  // not a plain decimal, or "12." (ParseMoney decides)
+    }
+    for (; p < end && *p >= '0' && *p <= '9'; ++p) {
+      if (decimals < exponent) {
+        acc = acc * 10 + (*p - '0');
+        ++decimals;
+      } else if (*p != '0') {
+        return std::nullopt;  // excess precision: ParseMoney's error
+      }
+    }
+    if (p != end) {
+      return std::nullopt;
+    }
+  }
+  for (; decimals < exponent; ++decimals) {
+    acc *= 10;
+  }
+  return Money(negative ? -acc : acc, currency);
+}
+
 Money ParseMoney(std::string_view text, Currency currency, std::string_view leaf) {
+  if (auto fast = ParseMoneyFast(text, currency)) {
+    return *fast;
+  }
   if (text.empty()) {
     Throw(ErrorCode::kInvalidArgument, "amount is missing", leaf);
   }
@@ -332,6 +492,21 @@ Money ParseMoney(std::string_view text, Currency currency, std::string_view leaf
     Throw(m.error().code, m.error().message, leaf);
   }
   return *m;
+}
+
+std::optional<Currency> CurrencyOf(std::string_view code) {
+  if (code.size() != 3) {
+    return std::nullopt;
+  }
+  char upper[3];
+  for (std::size_t i = 0; i < 3; ++i) {
+    upper[i] = static_cast<char>(std::toupper(static_cast<unsigned char>(code[i])));
+  }
+  auto c = Currency::FromCode(std::string_view(upper, 3));
+  if (!c) {
+    return std::nullopt;
+  }
+  return *c;
 }
 
 Currency ParseCurrency(std::string_view code, std::string_view leaf) {
@@ -387,14 +562,25 @@ EventIds MakeEventIds(std::string_view system, std::string_view account,
 
 namespace {
 // The envelope fields derived from the delivery: the one place both forms
-// take them from.
+// take them from. The event id is written to `event_id`.
+EventHead DerivedHead(const EventIds& ids, std::size_t index, Instant occurred_at,
+                      std::string* event_id) {
+  *event_id = EventIdFromCorrelation(ids.correlation_id, index);
+  return EventHead{.version = 1,
+                   .event_id = *event_id,
+                   .correlation_id = ids.correlation_id,
+                   .occurred_at = occurred_at,
+                   .system = ids.system,
+                   .account = ids.account};
+}
+
 void SetDerivedEnvelope(const EventIds& ids, std::size_t index, Instant occurred_at, Event* e) {
-  e->version = 1;
-  e->event_id = EventIdFromCorrelation(ids.correlation_id, index);
-  e->correlation_id = ids.correlation_id;
-  e->occurred_at = occurred_at;
-  e->source.system = ids.system;
-  e->source.account = ids.account;
+  const EventHead head = DerivedHead(ids, index, occurred_at, &e->event_id);
+  e->version = head.version;
+  e->correlation_id = head.correlation_id;
+  e->occurred_at = head.occurred_at;
+  e->source.system = head.system;
+  e->source.account = head.account;
 }
 }  // namespace
 
@@ -410,17 +596,14 @@ Event MakeEvent(const EventIds& ids, std::size_t index, std::string type, std::s
   return e;
 }
 
-std::string MakeEventJson(const EventIds& ids, std::size_t index, std::string_view type,
-                          std::string_view key, std::string_view source_id, Instant occurred_at,
-                          std::string_view data_json) {
-  // A per-thread envelope whose strings keep their capacity from one event to
-  // the next; its data stays empty (EventToJson does not read it here).
-  thread_local Event envelope;
-  envelope.type = type;
-  envelope.key = key;
-  envelope.source.id = source_id;
-  SetDerivedEnvelope(ids, index, occurred_at, &envelope);
-  return EventToJson(envelope, data_json);
+EventHead EventEnvelope(const EventIds& ids, std::size_t index, std::string_view type,
+                        std::string_view key, std::string_view source_id, Instant occurred_at) {
+  thread_local std::string event_id;
+  EventHead head = DerivedHead(ids, index, occurred_at, &event_id);
+  head.type = type;
+  head.key = key;
+  head.id = source_id;
+  return head;
 }
 
 }  // namespace hub::connectors_internal

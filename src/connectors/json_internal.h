@@ -107,6 +107,10 @@ Result<std::vector<Event>> RunTranslator(
     std::string_view body, const std::function<std::vector<Event>(od::document&)>& fn);
 // The same for a translator that leaves its output elsewhere (an EventOut).
 Status RunTranslation(std::string_view body, const std::function<void(od::document&)>& fn);
+// Replaces `doc`, the document RunTranslation passed, by a new iteration of
+// the same input, and empties the path: for a translator that reads the
+// input again after a failure, which may have left `doc` unusable.
+void Reiterate(od::document& doc);
 
 // Finds one top-level string/number field without consuming the document
 // (rewinds). nullopt when absent or null.
@@ -235,10 +239,14 @@ void ForEachElement(od::value v, F&& fn) {
 }
 
 bool IsNull(od::value& v);
+// A string without escapes, viewed in the input; nullopt for anything else.
+std::optional<std::string_view> PlainString(od::value& v);
 // String or null (→ ""). Throws kInvalidArgument for other types.
 std::string_view Str(od::value& v);
 // String, integer (as its decimal text) or null (→ "").
 std::string Id(od::value& v);
+// Id's text without the copy: a view of the document (valid while it is).
+std::string_view IdText(od::value& v);
 // Integer, or a string holding one.
 std::int64_t Int(od::value& v);
 bool Bool(od::value& v);  // null → false
@@ -256,8 +264,16 @@ std::int64_t RatePpm(std::string_view text, std::string_view leaf);
 // Exact decimal text in the currency's units → Money. Trailing zeros past the
 // currency's exponent are accepted ("59.000"); other excess precision is kPrecision.
 Money ParseMoney(std::string_view text, Currency currency, std::string_view leaf);
+// ParseMoney's value for the plain forms ([-]digits[.digits], no excess
+// precision but zeros, at most 18 digits with the currency's decimals, so no
+// overflow), computed in place; nullopt for anything else, whether ParseMoney
+// would accept it or not. For callers whose error path is costly to prepare
+// (a leaf built from strings).
+std::optional<Money> ParseMoneyFast(std::string_view text, Currency currency);
 Currency ParseCurrency(std::string_view code, std::string_view leaf);  // case-insensitive
-Money AddMoney(const Money& a, const Money& b);                        // throws on overflow/mix
+// ParseCurrency's value, nullopt where it would throw.
+std::optional<Currency> CurrencyOf(std::string_view code);
+Money AddMoney(const Money& a, const Money& b);  // throws on overflow/mix
 Money SubMoney(const Money& a, const Money& b);
 Money MulMoney(const Money& a, std::int64_t qty, std::string_view leaf);
 
@@ -273,10 +289,11 @@ EventIds MakeEventIds(std::string_view system, std::string_view account,
                       std::string_view dedup_key);
 Event MakeEvent(const EventIds& ids, std::size_t index, std::string type, std::string key,
                 std::string source_id, Instant occurred_at, boost::json::object data);
-// EventToJson(MakeEvent(…)) for data already serialized, without the tree.
-std::string MakeEventJson(const EventIds& ids, std::size_t index, std::string_view type,
-                          std::string_view key, std::string_view source_id, Instant occurred_at,
-                          std::string_view data_json);
+// The envelope MakeEvent(…) would build, as views for AppendEventJsonHead:
+// of `ids`, of the arguments and of a per-thread event id, valid until the
+// next call on this thread.
+EventHead EventEnvelope(const EventIds& ids, std::size_t index, std::string_view type,
+                        std::string_view key, std::string_view source_id, Instant occurred_at);
 
 // Collects the events of one delivery in one of two forms with the same
 // content: Events, whose data is a Boost.JSON tree in its own arena, or their
@@ -290,18 +307,43 @@ class EventOut {
   EventOut(EventIds ids, Form form) : ids_(std::move(ids)), form_(form) {}
 
   const EventIds& ids() const { return ids_; }
+  Form form() const { return form_; }
 
   template <typename Record>
   void Emit(std::string_view type, std::string_view key, std::string_view source_id,
             Instant occurred_at, const Record& record) {
-    const std::size_t index = next_index_++;
     if (form_ == Form::kJson) {
-      thread_local std::string data;  // scratch: keeps its capacity
-      data.clear();
-      AppendJson(record, &data);
-      json_.push_back(MakeEventJson(ids_, index, type, key, source_id, occurred_at, data));
-      return;
+      EmitJson(type, key, source_id, occurred_at, record);
+    } else {
+      EmitEvent(type, key, source_id, occurred_at, record);
     }
+  }
+  // The forms one at a time, for a translator that knows which it writes:
+  // EmitJson also takes the views of model_json.h (OrderView), which have no
+  // tree form.
+  template <typename Record>
+  void EmitJson(std::string_view type, std::string_view key, std::string_view source_id,
+                Instant occurred_at, const Record& record) {
+    const std::size_t index = next_index_++;
+    // EventToJson's bytes, the envelope and the record written straight into
+    // the string returned, reserved at the size of the thread's previous
+    // event: events of one stream are alike, so it rarely grows, and it is
+    // trimmed when it came out much smaller.
+    thread_local std::size_t expected_bytes = 0;
+    std::string& text = json_.emplace_back();
+    text.reserve(expected_bytes);
+    AppendEventJsonHead(EventEnvelope(ids_, index, type, key, source_id, occurred_at), &text);
+    AppendJson(record, &text);
+    text.push_back('}');
+    expected_bytes = text.size();
+    if (text.capacity() - text.size() > text.size() / 4) {
+      text.shrink_to_fit();
+    }
+  }
+  template <typename Record>
+  void EmitEvent(std::string_view type, std::string_view key, std::string_view source_id,
+                 Instant occurred_at, const Record& record) {
+    const std::size_t index = next_index_++;
     events_.push_back(MakeEvent(ids_, index, std::string(type), std::string(key),
                                 std::string(source_id), occurred_at,
                                 ToJson(record, EventStorage())));

@@ -70,30 +70,43 @@ Status CheckNoFloats(const json::value& v, const std::string& path) {
 
 }  // namespace
 
+void AppendEventJsonHead(const EventHead& head, std::string* out) {
+  out->append("{\"type\":");
+  AppendJsonString(head.type, out);
+  out->append(",\"version\":");
+  char version[16];
+  out->append(version, std::to_chars(version, version + sizeof version, head.version).ptr);
+  out->append(",\"event_id\":");
+  AppendJsonString(head.event_id, out);
+  out->append(",\"key\":");
+  AppendJsonString(head.key, out);
+  out->append(",\"correlation_id\":");
+  AppendJsonString(head.correlation_id, out);
+  out->append(",\"occurred_at\":");
+  AppendJson(head.occurred_at, out);
+  out->append(",\"source\":{\"system\":");
+  AppendJsonString(head.system, out);
+  out->append(",\"account\":");
+  AppendJsonString(head.account, out);
+  out->append(",\"id\":");
+  AppendJsonString(head.id, out);
+  out->append("},\"data\":");
+}
+
 std::string EventToJson(const Event& event, std::string_view data_json) {
   constexpr std::size_t kEnvelopeBytesTypical = 320;
   std::string out;
   out.reserve(kEnvelopeBytesTypical + data_json.size());
-  out.append("{\"type\":");
-  AppendJsonString(event.type, &out);
-  out.append(",\"version\":");
-  char version[16];
-  out.append(version, std::to_chars(version, version + sizeof version, event.version).ptr);
-  out.append(",\"event_id\":");
-  AppendJsonString(event.event_id, &out);
-  out.append(",\"key\":");
-  AppendJsonString(event.key, &out);
-  out.append(",\"correlation_id\":");
-  AppendJsonString(event.correlation_id, &out);
-  out.append(",\"occurred_at\":");
-  AppendJson(event.occurred_at, &out);
-  out.append(",\"source\":{\"system\":");
-  AppendJsonString(event.source.system, &out);
-  out.append(",\"account\":");
-  AppendJsonString(event.source.account, &out);
-  out.append(",\"id\":");
-  AppendJsonString(event.source.id, &out);
-  out.append("},\"data\":");
+  AppendEventJsonHead(EventHead{.type = event.type,
+                                .version = event.version,
+                                .event_id = event.event_id,
+                                .key = event.key,
+                                .correlation_id = event.correlation_id,
+                                .occurred_at = event.occurred_at,
+                                .system = event.source.system,
+                                .account = event.source.account,
+                                .id = event.source.id},
+                      &out);
   out.append(data_json);
   out.push_back('}');
   return out;

@@ -42,6 +42,21 @@ std::string EventToJson(const Event& event);
 // compact, as AppendJson in core/model_json.h writes it); event.data is not
 // read. The one envelope writer: EventToJson(event) serializes data and calls it.
 std::string EventToJson(const Event& event, std::string_view data_json);
+// An event's envelope as views of strings kept elsewhere, for writing its
+// wire form without building an Event.
+struct EventHead {
+  std::string_view type;
+  int version = 1;
+  std::string_view event_id;
+  std::string_view key;
+  std::string_view correlation_id;
+  Instant occurred_at;
+  std::string_view system, account, id;  // the source
+};
+// EventToJson's envelope up to and including "data":, appended to `out`: a
+// writer that produces the data text into `out` itself and closes it with
+// '}' gets EventToJson's bytes without an intermediate copy of the data.
+void AppendEventJsonHead(const EventHead& head, std::string* out);
 
 // Parses an envelope. Errors are kParse (not JSON) or kInvalidArgument with
 // Error::field naming the JSON path ("source.system"). Unknown envelope keys

@@ -3,6 +3,7 @@
 #include "core/model_json.h"
 
 #include <algorithm>
+#include <array>
 #include <boost/json/array.hpp>
 #include <boost/json/string.hpp>
 #include <charconv>
@@ -124,6 +125,31 @@ json::value W(const std::vector<T>& v, const json::storage_ptr& sp) {
 // ---- writing text ------------------------------------------------------------
 // A(x, w) writes what serialize(W(x)) would; model_json_text_test pins it.
 
+// Copies n <= 16 bytes with two overlapping loads and stores of a fixed
+// size: memcpy with a size known only at run time is a library call, which
+// costs more than the copy for the short pieces a record is made of.
+[[gnu::always_inline]] inline void CopySmall(char* dst, const char* src, std::size_t n) {
+  if (n >= 8) {
+    std::uint64_t head = 0;
+    std::uint64_t tail = 0;
+    std::memcpy(&head, src, 8);
+    std::memcpy(&tail, src + n - 8, 8);
+    std::memcpy(dst, &head, 8);
+    std::memcpy(dst + n - 8, &tail, 8);
+  } else if (n >= 4) {
+    std::uint32_t head = 0;
+    std::uint32_t tail = 0;
+    std::memcpy(&head, src, 4);
+    std::memcpy(&tail, src + n - 4, 4);
+    std::memcpy(dst, &head, 4);
+    std::memcpy(dst + n - 4, &tail, 4);
+  } else {
+    for (std::size_t i = 0; i < n; ++i) {
+      dst[i] = src[i];
+    }
+  }
+}
+
 // Writes through a raw cursor into a per-thread scratch buffer that only
 // grows, then appends the text to its destination in one copy: a record is a
 // few hundred small pieces, and std::string::append's bookkeeping per piece
@@ -139,15 +165,17 @@ class TextWriter {
   TextWriter(const TextWriter&) = delete;
   TextWriter& operator=(const TextWriter&) = delete;
 
+  // The small members are forced inline: a record is written by hundreds of
+  // calls to them, and out of line each costs more than what it does.
   // Room for `n` more bytes at the cursor.
-  char* Reserve(std::size_t n) {
+  [[gnu::always_inline]] char* Reserve(std::size_t n) {
     if (static_cast<std::size_t>(end_ - p_) < n) [[unlikely]] {
       Grow(n);
     }
     return p_;
   }
-  void Advance(char* to) { p_ = to; }
-  void Put(char c) {
+  [[gnu::always_inline]] void Advance(char* to) { p_ = to; }
+  [[gnu::always_inline]] void Put(char c) {
     *Reserve(1) = c;
     ++p_;
   }
@@ -157,7 +185,7 @@ class TextWriter {
   }
   // A literal: its size is a constant, so the copy is a few moves.
   template <std::size_t N>
-  void Lit(const char (&s)[N]) {
+  [[gnu::always_inline]] void Lit(const char (&s)[N]) {
     std::memcpy(Reserve(N - 1), s, N - 1);
     p_ += N - 1;
   }
@@ -242,7 +270,18 @@ void WriteString(std::string_view s, TextWriter& w) {
   // Bytes [0, i) need no escape and are copied: usually all of them, a
   // block at a time, the tail as the last block overlapping what was copied.
   std::size_t i = 0;
-  if (n >= 8) {
+  if (n >= 4 && n < 8) {
+    // Two overlapping 4-byte halves, checked as one word.
+    std::uint32_t head = 0;
+    std::uint32_t tail = 0;
+    std::memcpy(&head, s.data(), 4);
+    std::memcpy(&tail, s.data() + n - 4, 4);
+    if (!AnyNeedsEscape(head | (std::uint64_t{tail} << 32))) {
+      std::memcpy(p, &head, 4);
+      std::memcpy(p + n - 4, &tail, 4);
+      i = n;
+    }
+  } else if (n >= 8) {
 #if defined(__SSE2__)
     for (; i + 16 <= n && !AnyNeedsEscape16(s.data() + i); i += 16) {
       std::memcpy(p + i, s.data() + i, 16);
@@ -291,42 +330,93 @@ void WriteString(std::string_view s, TextWriter& w) {
 void WriteCode(std::string_view code, TextWriter& w) {
   char* p = w.Reserve(code.size() + 2);
   *p++ = '"';
-  std::memcpy(p, code.data(), code.size());
+  if (code.size() <= 16) {
+    CopySmall(p, code.data(), code.size());
+  } else {
+    std::memcpy(p, code.data(), code.size());
+  }
   p += code.size();
   *p++ = '"';
   w.Advance(p);
 }
 
-// Decimal digits of `v`, zero-padded on the left to `min_width`.
+// Decimal digits of `v`, zero-padded on the left to `min_width` (at most
+// 20), written in place from the last digit back.
 void WriteDigits(std::uint64_t v, int min_width, TextWriter& w) {
-  constexpr std::size_t kDigitsMax = 20;
-  char buf[kDigitsMax];
-  char* end = std::to_chars(buf, buf + sizeof buf, v).ptr;
-  for (auto n = static_cast<int>(end - buf); n < min_width; ++n) {
-    w.Put('0');
+  constexpr int kDigitsMax = 20;  // of a uint64
+  int n = 1;
+  for (std::uint64_t rest = v / 10; rest != 0; rest /= 10) {
+    ++n;
   }
-  w.Put(buf, static_cast<std::size_t>(end - buf));
+  n = std::max(n, std::min(min_width, kDigitsMax));
+  char* const p = w.Reserve(kDigitsMax);
+  for (int i = n - 1; i >= 0; --i) {
+    p[i] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  }
+  w.Advance(p + n);
+}
+
+// "00" to "99", for writing numbers two digits at a time.
+constexpr auto kDigitPairs = [] {
+  std::array<char, 200> pairs{};
+  for (int i = 0; i < 100; ++i) {
+    pairs[static_cast<std::size_t>(2 * i)] = static_cast<char>('0' + i / 10);
+    pairs[static_cast<std::size_t>(2 * i + 1)] = static_cast<char>('0' + i % 10);
+  }
+  return pairs;
+}();
+
+// Writes the two digits of v < 100 at p.
+[[gnu::always_inline]] inline void WritePair(char* p, std::uint64_t v) {
+  std::memcpy(p, &kDigitPairs[2 * v], 2);
 }
 
 // Money::ToDecimal without the temporary string: [-]units[.fraction], the
-// fraction zero-padded to the currency's exponent.
+// fraction zero-padded to the currency's exponent. Written from the last
+// digit back, two at a time.
 void WriteDecimal(const Money& m, TextWriter& w) {
   const std::int64_t minor = m.minor_units();
-  const std::uint64_t magnitude = minor < 0 ? std::uint64_t{0} - static_cast<std::uint64_t>(minor)
-                                            : static_cast<std::uint64_t>(minor);
-  if (minor < 0) {
-    w.Put('-');
-  }
-  const int exponent = m.currency().exponent();
-  std::uint64_t scale = 1;
-  for (int i = 0; i < exponent; ++i) {
-    scale *= 10;
-  }
-  WriteDigits(magnitude / scale, 1, w);
+  std::uint64_t magnitude = minor < 0 ? std::uint64_t{0} - static_cast<std::uint64_t>(minor)
+                                      : static_cast<std::uint64_t>(minor);
+  int exponent = m.currency().exponent();
+  constexpr std::size_t kCharsMax = 32;  // '-', 20 digits, '.', zeros up to the exponent (≤ 4)
+  char buf[kCharsMax];
+  char* const end = buf + kCharsMax;
+  char* p = end;
   if (exponent > 0) {
-    w.Put('.');
-    WriteDigits(magnitude % scale, exponent, w);
+    for (; exponent >= 2; exponent -= 2) {
+      p -= 2;
+      WritePair(p, magnitude % 100);
+      magnitude /= 100;
+    }
+    if (exponent == 1) {
+      *--p = static_cast<char>('0' + magnitude % 10);
+      magnitude /= 10;
+    }
+    *--p = '.';
   }
+  for (; magnitude >= 100; magnitude /= 100) {
+    p -= 2;
+    WritePair(p, magnitude % 100);
+  }
+  if (magnitude >= 10) {
+    p -= 2;
+    WritePair(p, magnitude);
+  } else {
+    *--p = static_cast<char>('0' + magnitude);
+  }
+  if (minor < 0) {
+    *--p = '-';
+  }
+  const auto n = static_cast<std::size_t>(end - p);
+  char* const out = w.Reserve(kCharsMax);
+  if (n <= 16) {
+    CopySmall(out, p, n);
+  } else {
+    std::memcpy(out, p, n);
+  }
+  w.Advance(out + n);
 }
 
 // FormatRfc3339 without the temporary string, for years 0000-9999 (the
@@ -359,24 +449,22 @@ void WriteRfc3339(Instant t, TextWriter& w) {
   const std::int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
   constexpr std::size_t kTextBytes = 20;  // YYYY-MM-DDTHH:MM:SSZ
   char* p = w.Reserve(kTextBytes);
-  const auto digits = [&p](std::int64_t v, int n) {
-    for (int i = n - 1; i >= 0; --i) {
-      p[i] = static_cast<char>('0' + v % 10);
-      v /= 10;
-    }
-    p += n;
+  const auto pair = [&p](std::int64_t v) {  // 0 <= v < 100
+    WritePair(p, static_cast<std::uint64_t>(v));
+    p += 2;
   };
-  digits(year, 4);
+  pair(year / 100);
+  pair(year % 100);
   *p++ = '-';
-  digits(month, 2);
+  pair(month);
   *p++ = '-';
-  digits(day, 2);
+  pair(day);
   *p++ = 'T';
-  digits(second_of_day / 3600, 2);
+  pair(second_of_day / 3600);
   *p++ = ':';
-  digits(second_of_day % 3600 / 60, 2);
+  pair(second_of_day % 3600 / 60);
   *p++ = ':';
-  digits(second_of_day % 60, 2);
+  pair(second_of_day % 60);
   w.Advance(p);
   if (micros != 0) {
     w.Put('.');
@@ -390,6 +478,7 @@ void WriteRfc3339(Instant t, TextWriter& w) {
 }
 
 void A(const std::string& v, TextWriter& w) { WriteString(v, w); }
+void A(std::string_view v, TextWriter& w) { WriteString(v, w); }
 void A(bool v, TextWriter& w) {
   if (v) {
     w.Lit("true");
@@ -615,6 +704,24 @@ std::string_view ToString(PayoutLineKind v) { return NameOf(kPayoutLineKinds, v)
 std::string_view ToString(GiftCardActivityKind v) { return NameOf(kGiftCardKinds, v); }
 
 void AppendJsonString(std::string_view s, std::string* out) {
+  // Most strings need no escape: appended as they are, without a writer.
+  constexpr std::size_t kWord = 8;
+  std::size_t i = 0;
+  bool plain = true;
+  for (std::uint64_t word = 0; plain && i + kWord <= s.size(); i += kWord) {
+    std::memcpy(&word, s.data() + i, kWord);
+    plain = !AnyNeedsEscape(word);
+  }
+  for (; plain && i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    plain = c >= 0x20 && c != '"' && c != '\\';
+  }
+  if (plain) {
+    out->push_back('"');
+    out->append(s);
+    out->push_back('"');
+    return;
+  }
   TextWriter w;
   WriteString(s, w);
   w.AppendTo(out);
@@ -807,5 +914,29 @@ HUB_DEFINE_JSON_(BankTransaction)
 HUB_DEFINE_JSON_(InventoryAdjustment)
 HUB_DEFINE_JSON_(GiftCard)
 HUB_DEFINE_JSON_(Dispute)
+
+// The views (model_json.h) from the field lists of the records they mirror.
+#define HUB_DEFINE_VIEW_JSON_(Type)                                    \
+  void WriteText(const Type##View& v, TextWriter& w) {                 \
+    const std::size_t open = w.Offset();                               \
+    HUB_FIELDS_##Type(HUB_WRITE_TEXT_FIELD_) w.Patch(open, '{');       \
+    w.Put('}');                                                        \
+  }                                                                    \
+  template <>                                                          \
+  void AppendJson<Type##View>(const Type##View& v, std::string* out) { \
+    TextWriter w;                                                      \
+    WriteText(v, w);                                                   \
+    w.AppendTo(out);                                                   \
+  }
+
+HUB_DEFINE_VIEW_JSON_(Lineage)
+HUB_DEFINE_VIEW_JSON_(Address)
+HUB_DEFINE_VIEW_JSON_(Customer)
+HUB_DEFINE_VIEW_JSON_(TaxLine)
+HUB_DEFINE_VIEW_JSON_(DiscountAllocation)
+HUB_DEFINE_VIEW_JSON_(OrderLine)
+HUB_DEFINE_VIEW_JSON_(ShippingLine)
+HUB_DEFINE_VIEW_JSON_(Tender)
+HUB_DEFINE_VIEW_JSON_(Order)
 
 }  // namespace hub

@@ -21,23 +21,38 @@ using namespace connectors_internal;  // NOLINT(google-build-using-namespace): p
 
 constexpr std::string_view kSystem = "shopify";
 
-// Context of one delivery.
+// Context of one delivery: views of the Delivery, which outlives it.
 struct Ctx {
-  std::string account;
-  std::string triggered_at;  // X-Shopify-Triggered-At, the source version
+  std::string_view account;
+  std::string_view triggered_at;  // X-Shopify-Triggered-At, the source version
   EventOut out;
 
-  Lineage MakeLineage(std::string source_id, std::string_view updated_at) const {
+  // A Lineage or a LineageView (of the delivery, the document and out.ids()).
+  template <typename LineageT>
+  void SetLineage(std::string_view source_id, std::string_view updated_at, LineageT* l) const {
+    l->source_system = kSystem;
+    l->source_account = account;
+    l->source_id = source_id;
+    l->source_version = triggered_at.empty() ? updated_at : triggered_at;
+    l->correlation_id = out.ids().correlation_id;
+    l->message_id = std::string_view();
+  }
+  Lineage MakeLineage(std::string_view source_id, std::string_view updated_at) const {
     Lineage l;
-    l.source_system = std::string(kSystem);
-    l.source_account = account;
-    l.source_id = std::move(source_id);
-    l.source_version = triggered_at.empty() ? std::string(updated_at) : triggered_at;
-    l.correlation_id = out.ids().correlation_id;
+    SetLineage(source_id, updated_at, &l);
     return l;
   }
+  // "shopify:<account>:<id>", into `out` (keeping its capacity).
+  void SetOrderKey(std::string_view source_order_id, std::string* key) const {
+    constexpr std::string_view kPrefix = "shopify:";
+    key->clear();
+    key->reserve(kPrefix.size() + account.size() + 1 + source_order_id.size());
+    key->append(kPrefix).append(account).append(1, ':').append(source_order_id);
+  }
   std::string OrderKey(std::string_view source_order_id) const {
-    return fmt::format("shopify:{}:{}", account, source_order_id);
+    std::string key;
+    SetOrderKey(source_order_id, &key);
+    return key;
   }
   template <typename Record>
   void Emit(std::string_view type, std::string_view key, std::string_view source_id, Instant at,
@@ -79,9 +94,33 @@ void ReadSet(od::value& v, MoneyText* out) {
   });
 }
 
+// Whether `code` is `c`'s code ignoring ASCII case, as ParseCurrency compares.
+bool IsCurrencyCode(std::string_view code, Currency c) {
+  if (code.size() != 3 || !c.valid()) {
+    return false;
+  }
+  for (std::size_t i = 0; i < 3; ++i) {
+    char ch = code[i];
+    if (ch >= 'a' && ch <= 'z') {
+      ch = static_cast<char>(ch - 'a' + 'A');
+    }
+    if (ch != c.code()[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
 // Shop money of `m`; `leaf` names the plain field for errors.
 Money Resolve(const MoneyText& m, Currency shop, std::string_view leaf, bool required = true) {
   if (!m.shop_amount.empty()) {
+    // The common case without building the error leaves below: a plain
+    // amount in the shop currency.
+    if (m.shop_currency.empty() || IsCurrencyCode(m.shop_currency, shop)) {
+      if (auto fast = ParseMoneyFast(m.shop_amount, shop)) {
+        return *fast;
+      }
+    }
     const std::string set_leaf = std::string(leaf) + "_set.shop_money";
     if (!m.shop_currency.empty() &&
         ParseCurrency(m.shop_currency, set_leaf + ".currency_code") != shop) {
@@ -114,7 +153,8 @@ std::optional<Money> Presentment(const MoneyText& m, std::string_view leaf) {
 // Inline: it is the last test of every member chain, so most keys reach it
 // and fail on their length.
 template <std::size_t N>
-bool ReadMoneyField(std::string_view key, const char (&name)[N], od::value& v, MoneyText* m) {
+[[gnu::always_inline]] inline bool ReadMoneyField(std::string_view key, const char (&name)[N],
+                                                  od::value& v, MoneyText* m) {
   constexpr std::size_t kNameBytes = N - 1;
   constexpr std::string_view kSet = "_set";
   if (key.size() == kNameBytes && std::memcmp(key.data(), name, kNameBytes) == 0) {
@@ -142,10 +182,14 @@ Instant ParseDate(std::string_view date, std::string_view leaf) {
   return *t;
 }
 
-std::vector<TaxLine> ReadTaxLines(od::value& v, Currency shop) {
-  std::vector<TaxLine> out;
+// The readers below fill a record or its view (model_json.h): the order's
+// wire form is written from views of the document, its tree from records.
+
+template <typename TaxLineT>
+void ReadTaxLines(od::value& v, Currency shop, std::vector<TaxLineT>* out) {
+  out->clear();
   ForEachElement(v, [&](std::int64_t, od::value& e) {
-    TaxLine t;
+    TaxLineT t;
     MoneyText price;
     std::string_view rate;
     ForEachField(e, [&](Key key, od::value& f) {
@@ -159,21 +203,16 @@ std::vector<TaxLine> ReadTaxLines(od::value& v, Currency shop) {
     });
     t.rate_ppm = RatePpm(rate, "rate");
     t.amount = Resolve(price, shop, "price");
-    out.push_back(std::move(t));
+    out->push_back(std::move(t));
   });
-  return out;
 }
 
-struct PendingAllocation {
-  std::size_t application_index;
-  DiscountAllocation* target;
-};
-
-std::vector<DiscountAllocation> ReadAllocations(od::value& v, Currency shop,
-                                                std::vector<std::int64_t>* app_indexes) {
-  std::vector<DiscountAllocation> out;
+template <typename DiscountAllocationT>
+void ReadAllocations(od::value& v, Currency shop, std::vector<std::int64_t>* app_indexes,
+                     std::vector<DiscountAllocationT>* out) {
+  out->clear();
   ForEachElement(v, [&](std::int64_t, od::value& e) {
-    DiscountAllocation d;
+    DiscountAllocationT d;
     MoneyText amount;
     std::int64_t app = -1;
     ForEachField(e, [&](Key key, od::value& f) {
@@ -184,14 +223,15 @@ std::vector<DiscountAllocation> ReadAllocations(od::value& v, Currency shop,
       }
     });
     d.amount = Resolve(amount, shop, "amount");
-    out.push_back(std::move(d));
+    out->push_back(std::move(d));
     app_indexes->push_back(app);
   });
-  return out;
 }
 
-Address ReadAddress(od::value& v) {
-  Address a;
+// Fills `out`, a default Address or AddressView.
+template <typename AddressT>
+void ReadAddress(od::value& v, AddressT* out) {
+  AddressT& a = *out;
   ForEachField(v, [&](Key key, od::value& f) {
     if (key == "address1") {
       a.line1 = Str(f);
@@ -207,16 +247,19 @@ Address ReadAddress(od::value& v) {
       a.country = Str(f);
     }
   });
-  return a;
 }
 
-Customer ReadCustomer(od::value& v, const Ctx& ctx, std::string* source_id, Instant* updated) {
-  Customer c;
-  std::optional<Address> default_address;
+// Fills `out`, a default Customer or CustomerView; `source_id` a std::string
+// or a view.
+template <typename CustomerT, typename Text>
+void ReadCustomer(od::value& v, const Ctx& ctx, Text* source_id, Instant* updated, CustomerT* out) {
+  using AddressT = typename decltype(CustomerT::addresses)::value_type;
+  CustomerT& c = *out;
+  std::optional<AddressT> default_address;
   std::string_view updated_text;
   ForEachField(v, [&](Key key, od::value& f) {
     if (key == "id") {
-      *source_id = Id(f);
+      *source_id = IdText(f);
     } else if (key == "first_name") {
       c.first_name = Str(f);
     } else if (key == "last_name") {
@@ -233,10 +276,11 @@ Customer ReadCustomer(od::value& v, const Ctx& ctx, std::string* source_id, Inst
       c.accepts_marketing = Bool(f);
     } else if (key == "default_address") {
       if (!IsNull(f)) {
-        default_address = ReadAddress(f);
+        ReadAddress(f, &default_address.emplace());
       }
     } else if (key == "addresses") {
-      ForEachElement(f, [&](std::int64_t, od::value& a) { c.addresses.push_back(ReadAddress(a)); });
+      ForEachElement(
+          f, [&](std::int64_t, od::value& a) { ReadAddress(a, &c.addresses.emplace_back()); });
     } else if (key == "updated_at") {
       updated_text = Str(f);
       *updated = TimeText(updated_text);
@@ -245,8 +289,7 @@ Customer ReadCustomer(od::value& v, const Ctx& ctx, std::string* source_id, Inst
   if (c.addresses.empty() && default_address) {
     c.addresses.push_back(std::move(*default_address));
   }
-  c.lineage = ctx.MakeLineage(*source_id, updated_text);
-  return c;
+  ctx.SetLineage(*source_id, updated_text, &c.lineage);
 }
 
 TenderKind KindForGateway(std::string_view gateway) {
@@ -265,7 +308,7 @@ TenderKind KindForGateway(std::string_view gateway) {
   return TenderKind::kCard;
 }
 
-std::string TenderStatus(std::string_view kind, std::string_view status) {
+std::string_view TenderStatus(std::string_view kind, std::string_view status) {
   if (status == "failure" || status == "error") {
     return "failed";
   }
@@ -284,14 +327,16 @@ std::string TenderStatus(std::string_view kind, std::string_view status) {
   return "captured";  // sale, capture
 }
 
-// One transaction (order or refund). `kind_out` receives Shopify's kind.
-Tender ReadTransaction(od::value& v, Currency shop, std::string* kind_out) {
-  Tender t;
+// One transaction (order or refund). `kind_out` receives Shopify's kind (a
+// view of the document).
+template <typename TenderT>
+TenderT ReadTransaction(od::value& v, Currency shop, std::string_view* kind_out) {
+  TenderT t;
   MoneyText amount;
   std::string_view kind, status, currency;
   ForEachField(v, [&](Key key, od::value& f) {
     if (key == "id") {
-      t.tender_id = Id(f);
+      t.tender_id = IdText(f);
     } else if (key == "kind") {
       kind = Str(f);
     } else if (key == "status") {
@@ -308,7 +353,7 @@ Tender ReadTransaction(od::value& v, Currency shop, std::string* kind_out) {
       if (!IsNull(f)) {
         ForEachField(f, [&](Key rk, od::value& rf) {
           if (rk == "gift_card_id") {
-            t.gift_card_id = Id(rf);
+            t.gift_card_id = IdText(rf);
           }
         });
       }
@@ -329,7 +374,7 @@ Tender ReadTransaction(od::value& v, Currency shop, std::string* kind_out) {
   }
   t.kind = KindForGateway(t.gateway);
   t.status = TenderStatus(kind, status);
-  *kind_out = std::string(kind);
+  *kind_out = kind;
   return t;
 }
 
@@ -337,8 +382,55 @@ struct OrderTotals {
   MoneyText total, subtotal, tax, discounts, shipping;
 };
 
+// Whether CheckOrderAmounts passes, computed on the minor units without
+// building its error path (the path scopes, Results): false when anything
+// is off (a mismatch, an overflow, another currency), for CheckOrderAmounts
+// to say what.
+template <typename OrderT>
+bool OrderAmountsAddUp(const OrderT& o, bool any_allocation) {
+  const Currency c = o.currency;
+  bool ok = true;
+  const auto add = [&](std::int64_t* sum, const Money& m) {
+    ok = ok && m.currency() == c && !__builtin_add_overflow(*sum, m.minor_units(), sum);
+  };
+  std::int64_t lines = 0;
+  std::int64_t allocated = 0;
+  for (const auto& line : o.lines) {
+    std::int64_t amount = 0;
+    ok = ok && line.unit_price.currency() == c &&
+         !__builtin_mul_overflow(line.unit_price.minor_units(), line.quantity, &amount) &&
+         !__builtin_add_overflow(lines, amount, &lines);
+    for (const auto& d : line.discounts) {
+      add(&allocated, d.amount);
+    }
+  }
+  std::int64_t shipping = 0;
+  for (const auto& s : o.shipping) {
+    add(&shipping, s.price);
+    for (const auto& d : s.discounts) {
+      add(&allocated, d.amount);
+    }
+  }
+  std::int64_t discounts = allocated;
+  if (!any_allocation) {
+    discounts = 0;
+    add(&discounts, o.total_discounts);
+  }
+  std::int64_t expected = 0;
+  ok = ok && !__builtin_sub_overflow(lines, discounts, &expected);
+  add(&expected, Money(shipping, c));
+  if (!o.taxes_included) {
+    add(&expected, o.total_tax);
+  }
+  return ok && Money(expected, c) == o.total;
+}
+
 // Σ(price × qty) − discounts + shipping + tax(unless included) == total.
-void CheckOrderAmounts(const Order& o, bool any_allocation, const std::string& source_id) {
+template <typename OrderT>
+void CheckOrderAmounts(const OrderT& o, bool any_allocation, std::string_view source_id) {
+  if (OrderAmountsAddUp(o, any_allocation)) {
+    return;
+  }
   Money lines = Money::Zero(o.currency);
   Money allocated = Money::Zero(o.currency);
   for (std::size_t i = 0; i < o.lines.size(); ++i) {
@@ -373,30 +465,120 @@ void CheckOrderAmounts(const Order& o, bool any_allocation, const std::string& s
   }
 }
 
-Order ReadOrder(od::document& doc, const Ctx& ctx, std::string* source_id) {
-  auto currency_text = PeekTopLevel(doc, "currency");
-  if (!currency_text) {
-    Throw(ErrorCode::kInvalidArgument, "order currency is missing", "currency");
+// The storage of the order being read (an Order or an OrderView). The wire
+// form keeps one per thread, emptied between deliveries without giving its
+// memory back (Recycle): its vectors keep their capacity, so that reading an
+// order allocates nothing once the thread has seen one as large.
+template <typename OrderT>
+struct OrderScratch {
+  using Text = decltype(OrderT::order_id);  // std::string or std::string_view
+  using CustomerT = typename decltype(OrderT::customer)::value_type;
+  OrderT order;
+  CustomerT customer;  // the storage of order.customer while the order has none
+  Text source_id;
+  std::string order_key;  // the text of order.order_id
+};
+
+// Whether `text` contains `lower` (lower case) ignoring ASCII case.
+bool ContainsIgnoringCase(std::string_view text, std::string_view lower) {
+  const auto fold = [](char c) {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+  };
+  for (std::size_t i = 0; i + lower.size() <= text.size(); ++i) {
+    std::size_t j = 0;
+    while (j < lower.size() && fold(text[i + j]) == lower[j]) {
+      ++j;
+    }
+    if (j == lower.size()) {
+      return true;
+    }
   }
-  Order o;
-  o.currency = ParseCurrency(*currency_text, "currency");
-  const Currency shop = o.currency;
+  return false;
+}
+
+// Every field back to its default by assignment from a fresh value, so that a
+// field added to the model is covered; the vectors are moved aside, emptied
+// and put back, keeping their capacity (shopify_test pins that nothing of one
+// order shows in the next).
+template <typename T>
+void EmptyInto(std::vector<T>& from, std::vector<T>* to) {
+  from.clear();
+  *to = std::move(from);
+}
+
+template <typename CustomerT>
+void RecycleCustomer(CustomerT& c) {
+  auto emails = std::move(c.emails);
+  auto phones = std::move(c.phones);
+  auto addresses = std::move(c.addresses);
+  c = CustomerT{};
+  EmptyInto(emails, &c.emails);
+  EmptyInto(phones, &c.phones);
+  EmptyInto(addresses, &c.addresses);
+}
+
+template <typename OrderT>
+void Recycle(OrderScratch<OrderT>& s) {
+  OrderT& o = s.order;
+  if (o.customer) {
+    s.customer = std::move(*o.customer);
+    o.customer.reset();
+  }
+  auto lines = std::move(o.lines);
+  auto shipping = std::move(o.shipping);
+  auto order_discounts = std::move(o.order_discounts);
+  auto tenders = std::move(o.tenders);
+  o = OrderT{};
+  EmptyInto(lines, &o.lines);
+  EmptyInto(shipping, &o.shipping);
+  EmptyInto(order_discounts, &o.order_discounts);
+  EmptyInto(tenders, &o.tenders);
+  s.source_id = std::string_view();
+}
+
+// Thrown to end ReadOrderPass's one pass for a second one (see ReadOrder).
+struct ReadWithCurrencyFirst {};
+
+// Reads the order into scratch.order (recycled first) and its source id into
+// scratch.source_id. With `peek`, the currency is found first (PeekTopLevel)
+// and the document read from its start again. Without, in one pass, which
+// ends with ReadWithCurrencyFirst when a member that needs the currency
+// comes before a plain, valid "currency", or when there is none.
+template <typename OrderT>
+void ReadOrderPass(od::document& doc, const Ctx& ctx, OrderScratch<OrderT>& scratch, bool peek) {
+  using TenderT = typename decltype(OrderT::tenders)::value_type;
+  Recycle(scratch);
+  OrderT& o = scratch.order;
+  auto* const source_id = &scratch.source_id;
+  if (peek) {
+    auto currency_text = PeekTopLevel(doc, "currency");
+    if (!currency_text) {
+      Throw(ErrorCode::kInvalidArgument, "order currency is missing", "currency");
+    }
+    o.currency = ParseCurrency(*currency_text, "currency");
+  }
+  const Currency& shop = o.currency;  // valid once known
+  const auto need_currency = [&] {
+    if (!shop.valid()) {
+      throw ReadWithCurrencyFirst{};
+    }
+  };
   OrderTotals totals;
   std::vector<std::int64_t> line_apps, ship_apps;
-  std::vector<std::string> app_names;
+  std::vector<std::string_view> app_names;  // views of the document
   std::string_view updated_text;
   std::string_view source_name;
   bool cancelled = false;
   bool any_allocation = false;
   ForEachField(doc.get_object().value(), [&](Key key, od::value& f) {
     if (key == "id") {
-      *source_id = Id(f);
+      *source_id = IdText(f);
     } else if (key == "name") {
       o.order_number = Str(f);
     } else if (key == "source_name") {
       source_name = Str(f);
     } else if (key == "location_id") {
-      o.location_id = Id(f);
+      o.location_id = IdText(f);
     } else if (key == "presentment_currency") {
       if (auto p = Str(f); !p.empty()) {
         o.presentment_currency = ParseCurrency(p, {});
@@ -412,19 +594,33 @@ Order ReadOrder(od::document& doc, const Ctx& ctx, std::string* source_id) {
     } else if (key == "updated_at") {
       updated_text = Str(f);
       o.updated_at = TimeText(updated_text);
+    } else if (key == "currency") {
+      if (!shop.valid()) {  // the one pass; the first "currency" is the one peeked
+        const std::optional<std::string_view> code = PlainString(f);
+        const std::optional<Currency> c = code ? CurrencyOf(*code) : std::nullopt;
+        if (!c) {
+          throw ReadWithCurrencyFirst{};  // PeekTopLevel and ParseCurrency say what is wrong
+        }
+        o.currency = *c;
+      }
     } else if (key == "customer") {
       if (!IsNull(f)) {
         Instant ignored;
-        o.customer = ReadCustomer(f, ctx, &o.customer_source_id, &ignored);
+        if (!o.customer) {
+          o.customer.emplace(std::move(scratch.customer));
+        }
+        RecycleCustomer(*o.customer);  // the spare's leftovers, or a repeated key's customer
+        ReadCustomer(f, ctx, &o.customer_source_id, &ignored, &*o.customer);
       }
     } else if (key == "line_items") {
+      need_currency();
       ForEachElement(f, [&](std::int64_t, od::value& li) {
-        OrderLine line;
+        auto& line = o.lines.emplace_back();  // filled in place
         MoneyText price;
         std::vector<std::int64_t> apps;
         ForEachField(li, [&](Key k, od::value& lf) {
           if (k == "id") {
-            line.line_id = Id(lf);
+            line.line_id = IdText(lf);
           } else if (k == "sku") {
             line.sku = Str(lf);
           } else if (k == "title") {
@@ -434,9 +630,9 @@ Order ReadOrder(od::document& doc, const Ctx& ctx, std::string* source_id) {
           } else if (k == "gift_card") {
             line.gift_card = Bool(lf);
           } else if (k == "discount_allocations") {
-            line.discounts = ReadAllocations(lf, shop, &apps);
+            ReadAllocations(lf, shop, &apps, &line.discounts);
           } else if (k == "tax_lines") {
-            line.taxes = ReadTaxLines(lf, shop);
+            ReadTaxLines(lf, shop, &line.taxes);
           } else {
             ReadMoneyField(k, "price", lf, &price);
           }
@@ -447,30 +643,29 @@ Order ReadOrder(od::document& doc, const Ctx& ctx, std::string* source_id) {
         line.unit_price = Resolve(price, shop, "price");
         any_allocation = any_allocation || !line.discounts.empty();
         line_apps.insert(line_apps.end(), apps.begin(), apps.end());
-        o.lines.push_back(std::move(line));
       });
     } else if (key == "shipping_lines") {
+      need_currency();
       ForEachElement(f, [&](std::int64_t, od::value& sl) {
-        ShippingLine s;
+        auto& line = o.shipping.emplace_back();  // filled in place
         MoneyText price;
         ForEachField(sl, [&](Key k, od::value& sf) {
           if (k == "title") {
-            s.title = Str(sf);
+            line.title = Str(sf);
           } else if (k == "discount_allocations") {
-            s.discounts = ReadAllocations(sf, shop, &ship_apps);
+            ReadAllocations(sf, shop, &ship_apps, &line.discounts);
           } else if (k == "tax_lines") {
-            s.taxes = ReadTaxLines(sf, shop);
+            ReadTaxLines(sf, shop, &line.taxes);
           } else {
             ReadMoneyField(k, "price", sf, &price);
           }
         });
-        s.price = Resolve(price, shop, "price");
-        any_allocation = any_allocation || !s.discounts.empty();
-        o.shipping.push_back(std::move(s));
+        line.price = Resolve(price, shop, "price");
+        any_allocation = any_allocation || !line.discounts.empty();
       });
     } else if (key == "discount_applications") {
       ForEachElement(f, [&](std::int64_t, od::value& da) {
-        std::string code, title;
+        std::string_view code, title;
         ForEachField(da, [&](Key k, od::value& df) {
           if (k == "code") {
             code = Str(df);
@@ -481,8 +676,9 @@ Order ReadOrder(od::document& doc, const Ctx& ctx, std::string* source_id) {
         app_names.push_back(code.empty() ? title : code);
       });
     } else if (key == "discount_codes") {
+      need_currency();
       ForEachElement(f, [&](std::int64_t, od::value& dc) {
-        DiscountAllocation d;
+        typename decltype(o.order_discounts)::value_type d;
         std::string_view amount;
         ForEachField(dc, [&](Key k, od::value& df) {
           if (k == "code") {
@@ -495,9 +691,10 @@ Order ReadOrder(od::document& doc, const Ctx& ctx, std::string* source_id) {
         o.order_discounts.push_back(std::move(d));
       });
     } else if (key == "transactions") {
+      need_currency();
       ForEachElement(f, [&](std::int64_t, od::value& t) {
-        std::string kind;
-        Tender tender = ReadTransaction(t, shop, &kind);
+        std::string_view kind;
+        TenderT tender = ReadTransaction<TenderT>(t, shop, &kind);
         if (kind != "refund") {
           o.tenders.push_back(std::move(tender));
         }
@@ -509,11 +706,12 @@ Order ReadOrder(od::document& doc, const Ctx& ctx, std::string* source_id) {
                ReadMoneyField(key, "total_shipping_price", f, &totals.shipping)) {
     }
   });
+  need_currency();
   if (source_id->empty()) {
     Throw(ErrorCode::kInvalidArgument, "order id is missing", "id");
   }
   // Name each allocation after its discount application.
-  auto name_of = [&](std::int64_t idx) -> std::string {
+  auto name_of = [&](std::int64_t idx) -> std::string_view {
     if (idx >= 0 && static_cast<std::size_t>(idx) < app_names.size()) {
       return app_names[static_cast<std::size_t>(idx)];
     }
@@ -556,27 +754,62 @@ Order ReadOrder(od::document& doc, const Ctx& ctx, std::string* source_id) {
   // Local pickup: Shopify names it in the shipping line ("Pickup in store",
   // code "pickup"); the goods leave at the store, not in a parcel.
   for (const auto& s : o.shipping) {
-    std::string t = s.title;
-    std::transform(t.begin(), t.end(), t.begin(),
-                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
-    if (t.find("pickup") != std::string::npos || t.find("pick up") != std::string::npos) {
+    if (ContainsIgnoringCase(s.title, "pickup") || ContainsIgnoringCase(s.title, "pick up")) {
       o.fulfillment_method = FulfillmentMethod::kPickup;
     }
   }
   if (cancelled) {
     o.status = "cancelled";
   }
-  o.order_id = ctx.OrderKey(*source_id);
-  o.lineage = ctx.MakeLineage(*source_id, updated_text);
+  ctx.SetOrderKey(*source_id, &scratch.order_key);
+  o.order_id = scratch.order_key;
+  ctx.SetLineage(*source_id, updated_text, &o.lineage);
   CheckOrderAmounts(o, any_allocation, *source_id);
-  return o;
 }
 
-void TranslateOrder(od::document& doc, Ctx& ctx, std::string type) {
-  std::string source_id;
-  Order o = ReadOrder(doc, ctx, &source_id);
-  const Instant at = o.updated_at.micros != 0 ? o.updated_at : o.placed_at;
-  ctx.Emit(type, o.order_id, source_id, at, o);
+// What reading the currency first, then the order from its start, gives (as
+// translators do whose payloads may list it anywhere), in one pass when
+// "currency" comes first, as Shopify sends it. Otherwise, and whenever the
+// one pass fails before it knows the currency, the order is read again that
+// way, which decides the outcome, errors included: before the currency the
+// one pass reads nothing that depends on it, and after, it reads exactly
+// what the second pass would.
+template <typename OrderT>
+void ReadOrder(od::document& doc, const Ctx& ctx, OrderScratch<OrderT>& scratch) {
+  try {
+    ReadOrderPass(doc, ctx, scratch, false);
+    return;
+  } catch (const ReadWithCurrencyFirst&) {  // NOLINT(bugprone-empty-catch): read again below
+  } catch (const TranslateError&) {
+    if (scratch.order.currency.valid()) {
+      throw;
+    }
+  } catch (const simdjson::simdjson_error&) {
+    if (scratch.order.currency.valid()) {
+      throw;
+    }
+  }
+  Reiterate(doc);
+  ReadOrderPass(doc, ctx, scratch, true);
+}
+
+void TranslateOrder(od::document& doc, Ctx& ctx, std::string_view type) {
+  const auto occurred_at = [](const auto& o) {
+    return o.updated_at.micros != 0 ? o.updated_at : o.placed_at;
+  };
+  if (ctx.out.form() == EventOut::Form::kJson) {
+    // The wire form: an OrderView of the document, in per-thread storage
+    // that keeps its capacity. No text is copied before the writer's.
+    thread_local OrderScratch<OrderView> scratch;
+    ReadOrder(doc, ctx, scratch);
+    const OrderView& o = scratch.order;
+    ctx.out.EmitJson(type, o.order_id, scratch.source_id, occurred_at(o), o);
+    return;
+  }
+  OrderScratch<Order> scratch;
+  ReadOrder(doc, ctx, scratch);
+  const Order& o = scratch.order;
+  ctx.out.EmitEvent(type, o.order_id, scratch.source_id, occurred_at(o), o);
 }
 
 void TranslateOrderTransaction(od::document& doc, Ctx& ctx) {
@@ -590,9 +823,9 @@ void TranslateOrderTransaction(od::document& doc, Ctx& ctx) {
   if (!order_id) {
     Throw(ErrorCode::kInvalidArgument, "order_id is missing", "order_id");
   }
-  std::string kind;
+  std::string_view kind;
   od::value root = doc.get_value().value();
-  Tender t = ReadTransaction(root, c, &kind);
+  Tender t = ReadTransaction<Tender>(root, c, &kind);
   if (t.status != "captured") {
     return;  // authorizations, voids, failures and refunds are not captures
   }
@@ -705,9 +938,9 @@ void TranslateRefund(od::document& doc, Ctx& ctx) {
       });
     } else if (key == "transactions") {
       ForEachElement(f, [&](std::int64_t, od::value& t) {
-        std::string kind;
+        std::string_view kind;
         // Refund transactions carry their own currency.
-        Tender tender = ReadTransaction(t, Currency(), &kind);
+        Tender tender = ReadTransaction<Tender>(t, Currency(), &kind);
         if (kind == "refund" && tender.status == "refunded") {
           currency = tender.amount.currency();
           r.tenders.push_back(std::move(tender));
@@ -784,7 +1017,8 @@ void TranslateCustomer(od::document& doc, Ctx& ctx) {
   std::string source_id;
   Instant updated;
   od::value root = doc.get_value().value();
-  Customer c = ReadCustomer(root, ctx, &source_id, &updated);
+  Customer c;
+  ReadCustomer(root, ctx, &source_id, &updated, &c);
   if (source_id.empty()) {
     Throw(ErrorCode::kInvalidArgument, "customer id is missing", "id");
   }
@@ -1102,22 +1336,51 @@ TopicFn FindTopic(std::string_view topic) {
   return it == kTopics.end() ? nullptr : it->second;
 }
 
+// ShopifyConnector::Topic and DedupKey as views of the delivery, or of
+// `computed` for a key computed from the body.
+Result<std::string_view> TopicOf(const Delivery& delivery) {
+  if (!delivery.topic.empty()) {
+    return std::string_view(delivery.topic);
+  }
+  for (std::string_view h : {"X-Shopify-Topic", "Shopify-Topic"}) {
+    if (auto v = delivery.Header(h); v && !v->empty()) {
+      return *v;
+    }
+  }
+  return Fail(ErrorCode::kInvalidArgument, "missing X-Shopify-Topic header", "headers");
+}
+
+Result<std::string_view> DedupKeyOf(const Delivery& delivery, std::string* computed) {
+  for (std::string_view h :
+       {"X-Shopify-Event-Id", "Shopify-Event-Id", "X-Shopify-Webhook-Id", "Shopify-Webhook-Id"}) {
+    if (auto v = delivery.Header(h); v && !v->empty()) {
+      return *v;
+    }
+  }
+  if (!delivery.topic.empty()) {
+    *computed = "sha256:" + Sha256Hex(delivery.body);
+    return std::string_view(*computed);
+  }
+  return Fail(ErrorCode::kInvalidArgument,
+              "missing X-Shopify-Event-Id and X-Shopify-Webhook-Id headers", "headers");
+}
+
 // Translate and TranslateToJson: one mapping, two output forms.
-Result<EventOut> Run(const ShopifyConnector& connector, const Delivery& delivery,
-                     EventOut::Form form) {
-  HUB_TRY(const std::string topic, connector.Topic(delivery));
-  HUB_TRY(const std::string dedup, connector.DedupKey(delivery));
-  std::string account = delivery.account;
+Result<EventOut> Run(const Delivery& delivery, EventOut::Form form) {
+  HUB_TRY(const std::string_view topic, TopicOf(delivery));
+  std::string computed_dedup;
+  HUB_TRY(const std::string_view dedup, DedupKeyOf(delivery, &computed_dedup));
+  std::string_view account = delivery.account;
   if (account.empty()) {
-    account = std::string(delivery.Header("X-Shopify-Shop-Domain").value_or(""));
+    account = delivery.Header("X-Shopify-Shop-Domain").value_or("");
   }
   const TopicFn fn = FindTopic(topic);
   if (fn == nullptr) {
-    return Fail(ErrorCode::kUnmapped, "Shopify topic \"" + topic + "\" is not translated", "topic");
+    return Fail(ErrorCode::kUnmapped,
+                "Shopify topic \"" + std::string(topic) + "\" is not translated", "topic");
   }
-  EventIds ids = MakeEventIds(kSystem, account, dedup);
-  Ctx ctx{std::move(account), std::string(delivery.Header("X-Shopify-Triggered-At").value_or("")),
-          EventOut(std::move(ids), form)};
+  Ctx ctx{account, delivery.Header("X-Shopify-Triggered-At").value_or(""),
+          EventOut(MakeEventIds(kSystem, account, dedup), form)};
   HUB_TRY_STATUS(RunTranslation(delivery.body, [&](od::document& doc) { fn(doc, ctx); }));
   return std::move(ctx.out);
 }
@@ -1154,38 +1417,23 @@ Status ShopifyConnector::Verify(const Delivery& delivery, const Secrets& secrets
 }
 
 Result<std::string> ShopifyConnector::DedupKey(const Delivery& delivery) const {
-  for (std::string_view h :
-       {"X-Shopify-Event-Id", "Shopify-Event-Id", "X-Shopify-Webhook-Id", "Shopify-Webhook-Id"}) {
-    if (auto v = delivery.Header(h); v && !v->empty()) {
-      return std::string(*v);
-    }
-  }
-  if (!delivery.topic.empty()) {
-    return "sha256:" + Sha256Hex(delivery.body);
-  }
-  return Fail(ErrorCode::kInvalidArgument,
-              "missing X-Shopify-Event-Id and X-Shopify-Webhook-Id headers", "headers");
+  std::string computed;
+  HUB_TRY(const std::string_view key, DedupKeyOf(delivery, &computed));
+  return std::string(key);
 }
 
 Result<std::string> ShopifyConnector::Topic(const Delivery& delivery) const {
-  if (!delivery.topic.empty()) {
-    return delivery.topic;
-  }
-  for (std::string_view h : {"X-Shopify-Topic", "Shopify-Topic"}) {
-    if (auto v = delivery.Header(h); v && !v->empty()) {
-      return std::string(*v);
-    }
-  }
-  return Fail(ErrorCode::kInvalidArgument, "missing X-Shopify-Topic header", "headers");
+  HUB_TRY(const std::string_view topic, TopicOf(delivery));
+  return std::string(topic);
 }
 
 Result<std::vector<Event>> ShopifyConnector::Translate(const Delivery& delivery) const {
-  HUB_TRY(EventOut out, Run(*this, delivery, EventOut::Form::kEvents));
+  HUB_TRY(EventOut out, Run(delivery, EventOut::Form::kEvents));
   return out.TakeEvents();
 }
 
 Result<std::vector<std::string>> ShopifyConnector::TranslateToJson(const Delivery& delivery) const {
-  HUB_TRY(EventOut out, Run(*this, delivery, EventOut::Form::kJson));
+  HUB_TRY(EventOut out, Run(delivery, EventOut::Form::kJson));
   return out.TakeJson();
 }
 

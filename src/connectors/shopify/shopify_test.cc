@@ -12,7 +12,9 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "testing/testing.h"
@@ -174,6 +176,60 @@ TEST(ShopifyWireFormTest, EscapesUnicodeAndNumericAmounts) {
                {"X-Shopify-Shop-Domain", "shop\\x"}};
   d.account.clear();
   EXPECT_TRUE(ExpectSameOutput(d));
+}
+
+// Orders are read into per-thread storage that is recycled from one delivery
+// to the next (OrderScratch in shopify.cc): nothing of one order may show in
+// the next, whether the first one translated or failed half-way. Each input
+// translated second on a thread must give what it gives first on a new one.
+TEST(ShopifyWireFormTest, NothingOfOneOrderShowsInTheNext) {
+  std::vector<std::string> bodies;
+  for (const auto& f : fs::directory_iterator(GoldenDir())) {
+    if (f.path().filename().string().ends_with(".input.json")) {
+      const std::string body = testing::ReadFile(f.path());
+      bodies.push_back(body);
+      bodies.push_back(body.substr(0, body.size() / 2));  // fails half-way
+    }
+  }
+  bodies.push_back(R"({"id":7,"currency":"EUR","total_price":"0.00"})");  // nothing but totals
+  struct Output {
+    Result<std::vector<Event>> events;
+    Result<std::vector<std::string>> json;
+  };
+  const ShopifyConnector shopify;
+  const auto translate = [&](const std::string& body) {
+    const Delivery d = MakeDelivery("orders/create", body);
+    return Output{shopify.Translate(d), shopify.TranslateToJson(d)};
+  };
+  const auto expect_same = [](const Output& got, const Output& want) {
+    ASSERT_EQ(got.events.has_value(), want.events.has_value());
+    ASSERT_EQ(got.json.has_value(), want.json.has_value());
+    if (want.events) {
+      EXPECT_TRUE(*got.events == *want.events);
+      EXPECT_EQ(*got.json, *want.json);
+    } else {
+      EXPECT_EQ(got.events.error().ToString(), want.events.error().ToString());
+      EXPECT_EQ(got.json.error().ToString(), want.json.error().ToString());
+    }
+  };
+  std::vector<Output> alone;
+  for (const std::string& body : bodies) {
+    std::thread([&] { alone.push_back(translate(body)); }).join();
+  }
+  int translated = 0;
+  for (std::size_t first = 0; first < bodies.size(); ++first) {
+    for (std::size_t second = 0; second < bodies.size(); ++second) {
+      SCOPED_TRACE("input " + std::to_string(second) + " after " + std::to_string(first));
+      std::optional<Output> after;
+      std::thread([&] {
+        (void)translate(bodies[first]);
+        after = translate(bodies[second]);
+      }).join();
+      expect_same(*after, alone[second]);
+      translated += alone[second].events ? 1 : 0;
+    }
+  }
+  EXPECT_GT(translated, 10);
 }
 
 }  // namespace

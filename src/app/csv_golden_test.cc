@@ -59,30 +59,7 @@ TEST(CsvGoldenTest, EveryCaseMatchesItsExpectedEventsUnderTheShippedProfiles) {
   ASSERT_NE(csv, nullptr);
   const bool update = std::getenv("RETAILHUB_UPDATE_GOLDEN") != nullptr;
   for (const fs::path& input : cases) {
-    SCOPED_TRACE(input.string());
-    const Delivery d = testing::GoldenDelivery("csv", input, kInputSuffix);
-    const auto result = csv->Translate(d);
-    const std::string got = testing::RenderGolden(result);
-    const fs::path expected_path = testing::GoldenSibling(input, kInputSuffix, ".expected.json");
-    if (update) {
-      std::ofstream(expected_path, std::ios::binary) << got;
-      continue;
-    }
-    ASSERT_TRUE(fs::exists(expected_path)) << "missing " << expected_path;
-    EXPECT_EQ(got, testing::ReadFile(expected_path));
-    if (result) {
-      // Every line is a canonical envelope: it parses and re-serializes byte for byte.
-      for (const Event& e : *result) {
-        const std::string line = EventToJson(e);
-        auto back = EventFromJson(line);
-        ASSERT_TRUE(back.has_value()) << back.error().ToString();
-        EXPECT_EQ(EventToJson(*back), line);
-      }
-      // A re-ingest of the same bytes yields the same event ids.
-      const auto again = csv->Translate(d);
-      ASSERT_TRUE(again.has_value());
-      EXPECT_EQ(testing::RenderGolden(again), got);
-    }
+    testing::CheckGoldenCase(*csv, "csv", input, kInputSuffix, update);
   }
 }
 

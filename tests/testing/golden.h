@@ -7,9 +7,11 @@
 // binaries link different libraries.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -66,6 +68,36 @@ inline std::string RenderGolden(const Result<std::vector<Event>>& r) {
     out += '\n';
   }
   return out;
+}
+
+// One case: `connector` translates the input's delivery to exactly the
+// expected file (or, with `update`, rewrites it); every event re-serializes
+// byte for byte; translating the same bytes again yields the same events.
+inline void CheckGoldenCase(const Connector& connector, const std::string& source,
+                            const std::filesystem::path& input, std::string_view input_suffix,
+                            bool update) {
+  SCOPED_TRACE(input.string());
+  const Delivery d = GoldenDelivery(source, input, input_suffix);
+  const auto result = connector.Translate(d);
+  const std::string got = RenderGolden(result);
+  const std::filesystem::path expected_path = GoldenSibling(input, input_suffix, ".expected.json");
+  if (update) {
+    std::ofstream(expected_path, std::ios::binary) << got;
+    return;
+  }
+  ASSERT_TRUE(std::filesystem::exists(expected_path)) << "missing " << expected_path;
+  EXPECT_EQ(got, ReadFile(expected_path));
+  if (result) {
+    for (const Event& e : *result) {
+      const std::string line = EventToJson(e);
+      auto back = EventFromJson(line);
+      ASSERT_TRUE(back.has_value()) << back.error().ToString();
+      EXPECT_EQ(EventToJson(*back), line);
+    }
+    const auto again = connector.Translate(d);
+    ASSERT_TRUE(again.has_value());
+    EXPECT_EQ(RenderGolden(again), got);
+  }
 }
 
 }  // namespace hub::testing

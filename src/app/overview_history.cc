@@ -33,32 +33,10 @@ std::size_t OverviewHistory::size() const {
 }
 
 void OverviewHistory::Start(std::function<boost::json::object()> take, const Clock& clock) {
-  std::lock_guard l(mu_);
-  if (thread_.joinable()) {
-    return;
-  }
-  stop_ = false;
-  thread_ = std::thread([this, take = std::move(take), &clock] {
-    std::unique_lock lk(mu_);
-    while (!stop_) {
-      lk.unlock();
-      boost::json::object figures = take();
-      Add(clock.Now(), std::move(figures));
-      lk.lock();
-      cv_.wait_for(lk, std::chrono::milliseconds(options_.interval_ms), [this] { return stop_; });
-    }
-  });
+  sampler_.Start(std::chrono::milliseconds(options_.interval_ms),
+                 [this, take = std::move(take), &clock] { Add(clock.Now(), take()); });
 }
 
-void OverviewHistory::Stop() {
-  {
-    std::lock_guard l(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) {
-    thread_.join();
-  }
-}
+void OverviewHistory::Stop() { sampler_.Stop(); }
 
 }  // namespace hub::app

@@ -9,13 +9,12 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <mutex>
-#include <thread>
 
+#include "app/periodic.h"
 #include "core/time.h"
 
 namespace hub::app {
@@ -44,9 +43,7 @@ class OverviewHistory {
   const Options options_;
   mutable std::mutex mu_;
   std::deque<std::pair<Instant, boost::json::object>> samples_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  std::thread thread_;
+  Periodic sampler_;
 };
 
 }  // namespace hub::app

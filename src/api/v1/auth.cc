@@ -126,6 +126,9 @@ Status SerialDb::Run(const std::function<Status(store::Connection&)>& fn) {
     HUB_TRY(conn_, store_.Connect());
   }
   Status st = fn(*conn_);
+  // A statement left on its row keeps a read snapshot open on this shared
+  // connection: the next caller's write (an audit entry after a key lookup)
+  // would fail with SQLITE_BUSY_SNAPSHOT once another connection committed.
   conn_->ReleaseReads();
   return st;
 }
@@ -188,9 +191,7 @@ Status Auth::Revoke(const std::string& id, const std::string& actor) {
     if (!found) {
       return Fail(ErrorCode::kNotFound, "no API key " + id, "id");
     }
-    const bool revoked = !sel->IsNull(0);
-    sel->Reset();
-    if (revoked) {
+    if (!sel->IsNull(0)) {
       return Ok();
     }
     HUB_TRY(store::Statement * upd, c.Prepare("UPDATE api_keys SET revoked_at = $1 WHERE id = $2"));
@@ -252,10 +253,6 @@ Result<Principal> Auth::Authenticate(std::string_view secret) {
     const std::string want = sel->Text(0);
     const std::string role_name = sel->Text(1);
     const std::string label = sel->Text(2);
-    // A statement left on its row keeps a read transaction open on this
-    // connection: the next write here (the audit of the request) would then
-    // fail with SQLITE_BUSY as soon as another connection had committed.
-    sel->Reset();
     const std::string got = Sha256Hex(secret);
     if (want.size() != got.size() || CRYPTO_memcmp(want.data(), got.data(), want.size()) != 0) {
       return Ok();

@@ -469,47 +469,73 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     request_.request_id = incoming && IsSaneRequestId(*incoming) ? *incoming : NewRequestId();
   }
 
+  // Routes answer through a Responder: at once (synchronous routes, and an
+  // asynchronous one that answers before it returns) or later from any
+  // thread, when the answer is posted back to this session's strand. The
+  // posted work is tracked, so neither the I/O threads nor a drain finish
+  // while an answer is outstanding.
   void Handle() {
     phase_ = Phase::kHandling;
-    HttpResponse response;
     const size_t question = request_.target.find('?');
     auto query = ParseQuery(question == std::string::npos
                                 ? std::string_view()
                                 : std::string_view(request_.target).substr(question + 1));
     if (!query) {
-      response = Problem(400, "Bad Request", "the query string holds a malformed percent-escape",
-                         {}, "bad_query_encoding");
-    } else {
-      request_.query = std::move(*query);
-      response = CallHandler();
+      Finish(Problem(400, "Bad Request", "the query string holds a malformed percent-escape", {},
+                     "bad_query_encoding"));
+      return;
     }
-    const bool keep_alive = parser_->get().keep_alive() && !server_.stopping.load();
-    Write(std::move(response), keep_alive, /*linger=*/false);
-  }
-
-  HttpResponse CallHandler() {
+    request_.query = std::move(*query);
+    auto self = Self();
+    auto work = net::prefer(stream_.get_executor(), net::execution::outstanding_work.tracked);
+    const auto dispatching_thread = std::this_thread::get_id();
+    Responder respond([self, work, dispatching_thread](HttpResponse response) {
+      if (std::this_thread::get_id() == dispatching_thread && self->dispatching_.load()) {
+        self->immediate_ = std::move(response);
+        return;
+      }
+      net::post(work, [self, response = std::move(response)]() mutable {
+        self->Finish(std::move(response));
+      });
+    });
+    dispatching_ = true;
     try {
-      HttpResponse response = server_.router.Dispatch(request_);
-      if (response.status < 200 || response.status > 599) {
-        LogHandlerException(request_, fmt::format("invalid status {}", response.status));
-        return InternalError();
-      }
-      const bool headers_ok =
-          IsWritableHeader("Content-Type", response.content_type) &&
-          std::all_of(response.headers.begin(), response.headers.end(), [](const auto& header) {
-            return IsWritableHeader(header.first, header.second);
-          });
-      if (!headers_ok) {
-        LogHandlerException(request_, "a response header holds CR, LF, NUL or a bad name");
-        return InternalError();
-      }
-      return response;
+      server_.router.DispatchAsync(request_, respond);
     } catch (const std::exception& e) {
       LogHandlerException(request_, e.what());
+      respond(InternalError());
     } catch (...) {
       LogHandlerException(request_, "non-standard exception");
+      respond(InternalError());
     }
-    return InternalError();
+    dispatching_ = false;
+    if (immediate_) {
+      HttpResponse response = std::move(*immediate_);
+      immediate_.reset();
+      Finish(std::move(response));
+    }
+  }
+
+  void Finish(HttpResponse response) {
+    const bool keep_alive = parser_->get().keep_alive() && !server_.stopping.load();
+    Write(Checked(std::move(response)), keep_alive, /*linger=*/false);
+  }
+
+  HttpResponse Checked(HttpResponse response) {
+    if (response.status < 200 || response.status > 599) {
+      LogHandlerException(request_, fmt::format("invalid status {}", response.status));
+      return InternalError();
+    }
+    const bool headers_ok =
+        IsWritableHeader("Content-Type", response.content_type) &&
+        std::all_of(response.headers.begin(), response.headers.end(), [](const auto& header) {
+          return IsWritableHeader(header.first, header.second);
+        });
+    if (!headers_ok) {
+      LogHandlerException(request_, "a response header holds CR, LF, NUL or a bad name");
+      return InternalError();
+    }
+    return response;
   }
 
   static HttpResponse InternalError() {
@@ -626,6 +652,10 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   HttpResponse completed_;  // what was written, for on_complete
   Phase phase_ = Phase::kIdle;
   bool linger_ = false;
+  // While the router runs on this strand: an answer given on this thread
+  // lands in immediate_ and is written when the router returns.
+  std::atomic<bool> dispatching_{false};
+  std::optional<HttpResponse> immediate_;
   std::vector<char> linger_buffer_;
   size_t lingered_bytes_ = 0;
   std::chrono::steady_clock::time_point started_;

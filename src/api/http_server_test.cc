@@ -462,6 +462,65 @@ TEST_F(HttpServerTest, GracefulStopFinishesInFlightAndRefusesNewConnections) {
   server_->Wait();  // already stopped: returns at once
 }
 
+// An asynchronous route frees its I/O thread: with one thread, a second
+// request is served while the first still waits for its answer, which then
+// comes from another thread. A graceful stop waits for that answer too.
+TEST_F(HttpServerTest, AsyncRouteAnswersLaterFromAnotherThreadWithoutHoldingTheIoThread) {
+  std::mutex mu;
+  std::vector<Responder> waiting;
+  std::promise<void> entered;
+  router_.AddAsync("POST", "/later", [&](HttpRequest& r, Responder respond) {
+    std::lock_guard l(mu);
+    EXPECT_EQ(r.body, "payload");
+    waiting.push_back(std::move(respond));
+    entered.set_value();
+  });
+  HttpServerOptions options;
+  options.threads = 1;
+  options.drain_timeout_ms = 60000;
+  StartServer(std::move(options));
+
+  auto later = std::async(std::launch::async, [&] {
+    return HttpCall("127.0.0.1", port(), "POST", "/later", "payload", {});
+  });
+  entered.get_future().wait();
+  const auto meanwhile = Get("/healthz");
+  ASSERT_TRUE(meanwhile) << meanwhile.error().ToString();
+  EXPECT_EQ(meanwhile->status, 200) << "the only I/O thread must be free while /later waits";
+
+  std::thread stopper([&] { server_->Stop(); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(later.wait_for(std::chrono::milliseconds(0)), std::future_status::timeout)
+      << "the drain must not end an answer still outstanding";
+  std::thread answerer([&] {
+    std::lock_guard l(mu);
+    waiting.front()(Json(202, boost::json::object{{"later", true}}));
+    waiting.clear();
+  });
+  answerer.join();
+  const auto response = later.get();
+  ASSERT_TRUE(response) << response.error().ToString();
+  EXPECT_EQ(response->status, 202);
+  EXPECT_EQ(boost::json::parse(response->body).at("later").as_bool(), true);
+  stopper.join();
+}
+
+TEST_F(HttpServerTest, AsyncRouteThatDropsItsResponderAnswers500) {
+  router_.AddAsync("GET", "/forgets", [](HttpRequest&, Responder) {});
+  router_.AddAsync("GET", "/at-once", [](HttpRequest&, Responder respond) {
+    respond(Json(200, boost::json::object{{"at_once", true}}));
+    respond(Json(201, boost::json::object{}));  // ignored: the first answer wins
+  });
+  StartServer();
+  const auto forgot = Get("/forgets");
+  ASSERT_TRUE(forgot) << forgot.error().ToString();
+  EXPECT_EQ(forgot->status, 500);
+  EXPECT_EQ(forgot->Header("Content-Type").value_or(""), "application/problem+json");
+  const auto at_once = Get("/at-once");
+  ASSERT_TRUE(at_once) << at_once.error().ToString();
+  EXPECT_EQ(at_once->status, 200);
+}
+
 TEST_F(HttpServerTest, StopClosesIdleKeepAliveConnections) {
   HttpServerOptions options;
   options.drain_timeout_ms = 600000;  // Stop must not wait for an idle client

@@ -4,6 +4,8 @@
 #include "api/router.h"
 
 #include <algorithm>
+#include <atomic>
+#include <future>
 #include <set>
 
 #include "core/assert.h"
@@ -38,11 +40,46 @@ bool IsTraversal(std::string_view segment) {
 
 }  // namespace
 
+struct Responder::State {
+  explicit State(Deliver d) : deliver(std::move(d)) {}
+  ~State() {
+    if (!delivered.exchange(true)) {
+      deliver(Problem(500, "Internal Server Error",
+                      "the handler ended without an answer; quote the request_id", {}, "internal"));
+    }
+  }
+  Deliver deliver;
+  std::atomic<bool> delivered{false};
+};
+
+Responder::Responder(Deliver deliver) : state_(std::make_shared<State>(std::move(deliver))) {
+  HUB_ASSERT(state_->deliver != nullptr);
+}
+
+void Responder::operator()(HttpResponse response) const {
+  if (!state_->delivered.exchange(true)) {
+    state_->deliver(std::move(response));
+  }
+}
+
+bool Responder::done() const { return state_->delivered.load(); }
+
 void Router::Add(std::string method, std::string pattern, Handler handler) {
+  HUB_ASSERT(handler != nullptr);
+  AddRoute(std::move(method), std::move(pattern), std::move(handler), nullptr);
+}
+
+void Router::AddAsync(std::string method, std::string pattern, AsyncHandler handler) {
+  HUB_ASSERT(handler != nullptr);
+  AddRoute(std::move(method), std::move(pattern), nullptr, std::move(handler));
+}
+
+void Router::AddRoute(std::string method, std::string pattern, Handler handler,
+                      AsyncHandler async_handler) {
   HUB_ASSERT(!method.empty());
   HUB_ASSERT(!pattern.empty() && pattern.front() == '/');
-  HUB_ASSERT(handler != nullptr);
-  Route route{std::move(method), std::move(pattern), {}, std::move(handler)};
+  Route route{
+      std::move(method), std::move(pattern), {}, std::move(handler), std::move(async_handler)};
   std::set<std::string> names;
   for (const std::string_view raw : SplitPath(route.pattern)) {
     HUB_ASSERT(!raw.empty());
@@ -97,16 +134,38 @@ bool Router::MoreSpecific(const Route& a, const Route& b) {
   return false;
 }
 
+void Router::DispatchAsync(HttpRequest& request, const Responder& respond) const {
+  HttpResponse problem;
+  const Route* route = Find(request, problem);
+  if (route == nullptr) {
+    respond(std::move(problem));
+  } else if (route->handler) {
+    respond(route->handler(request));
+  } else {
+    route->async_handler(request, respond);
+  }
+}
+
 HttpResponse Router::Dispatch(HttpRequest& request) const {
+  std::promise<HttpResponse> answer;
+  auto fut = answer.get_future();
+  DispatchAsync(request, Responder([&answer](HttpResponse r) { answer.set_value(std::move(r)); }));
+  return fut.get();
+}
+
+const Router::Route* Router::Find(HttpRequest& request, HttpResponse& problem) const {
   std::vector<std::string> segments;
   for (const std::string_view raw : SplitPath(request.path)) {
     auto decoded = PercentDecode(raw);
     if (!decoded) {
-      return Problem(400, "Bad Request", "the path holds a malformed percent-escape", {},
-                     "bad_path_encoding");
+      problem = Problem(400, "Bad Request", "the path holds a malformed percent-escape", {},
+                        "bad_path_encoding");
+      return nullptr;
     }
     if (IsTraversal(*decoded)) {
-      return Problem(400, "Bad Request", "a path segment holds '..' or NUL", {}, "path_traversal");
+      problem =
+          Problem(400, "Bad Request", "a path segment holds '..' or NUL", {}, "path_traversal");
+      return nullptr;
     }
     segments.push_back(std::move(*decoded));
   }
@@ -125,7 +184,7 @@ HttpResponse Router::Dispatch(HttpRequest& request) const {
   }
   if (best != nullptr) {
     Match(*best, segments, request.path_params);
-    return best->handler(request);
+    return best;
   }
 
   std::set<std::string> allowed;
@@ -135,17 +194,18 @@ HttpResponse Router::Dispatch(HttpRequest& request) const {
     }
   }
   if (allowed.empty()) {
-    return Problem(404, "Not Found", "no route for this path", {}, "no_route");
+    problem = Problem(404, "Not Found", "no route for this path", {}, "no_route");
+    return nullptr;
   }
   std::string allow;
   for (const std::string& method : allowed) {
     allow += allow.empty() ? method : ", " + method;
   }
-  HttpResponse response =
+  problem =
       Problem(405, "Method Not Allowed", request.method + " is not allowed here; use " + allow, {},
               "method_not_allowed");
-  response.headers.emplace_back("Allow", std::move(allow));
-  return response;
+  problem.headers.emplace_back("Allow", std::move(allow));
+  return nullptr;
 }
 
 std::vector<std::pair<std::string, std::string>> Router::Routes() const {

@@ -3,12 +3,16 @@
 // segments win over parameters ("/v1/orders/search" before "/v1/orders/{id}").
 // Answers 404 (no route), 405 with Allow (path known, method not), 400 (bad
 // escape, or a segment holding ".." or NUL after decoding: path traversal).
+// An asynchronous route answers through a Responder, from any thread and at
+// any later time, so a handler that waits (for a group commit, say) holds no
+// I/O thread meanwhile.
 // Thread-safety: Add() only before serving; Dispatch() and Routes() are const
 // and safe to call concurrently.
 #pragma once
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -18,16 +22,41 @@
 
 namespace hub::api {
 
+// Delivers one response. Copies share one slot: the first call wins and
+// later calls are ignored. If every copy is destroyed without a call, the
+// `abandoned` answer (a 500) is delivered instead, so a handler bug cannot
+// leave a client waiting forever.
+class Responder {
+ public:
+  using Deliver = std::function<void(HttpResponse)>;
+  explicit Responder(Deliver deliver);
+  void operator()(HttpResponse response) const;
+  // True once a response was delivered.
+  bool done() const;
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
+};
+
 class Router {
  public:
   using Handler = std::function<HttpResponse(HttpRequest&)>;
+  // Must eventually call the Responder once; `request` is only valid until
+  // the handler returns (copy what the answer needs).
+  using AsyncHandler = std::function<void(HttpRequest&, Responder)>;
 
   // Registers a route. A malformed pattern or a duplicate (method, pattern)
   // is a programmer error and aborts (HUB_ASSERT).
   void Add(std::string method, std::string pattern, Handler handler);
+  void AddAsync(std::string method, std::string pattern, AsyncHandler handler);
 
-  // Matches request.path, fills request.path_params and calls the handler,
-  // or returns the 400/404/405 problem. Handler exceptions propagate.
+  // Matches request.path, fills request.path_params and calls the handler
+  // (or the 400/404/405 problem) with `respond`. Handler exceptions
+  // propagate; the caller answers them only if `respond.done()` is false.
+  void DispatchAsync(HttpRequest& request, const Responder& respond) const;
+
+  // The same, waiting for an asynchronous handler's answer (tests, tools).
   HttpResponse Dispatch(HttpRequest& request) const;
 
   // Registered (method, pattern) pairs in registration order.
@@ -42,8 +71,14 @@ class Router {
     std::string method;
     std::string pattern;
     std::vector<Segment> segments;
-    Handler handler;
+    Handler handler;  // exactly one of the two is set
+    AsyncHandler async_handler;
   };
+
+  void AddRoute(std::string method, std::string pattern, Handler handler,
+                AsyncHandler async_handler);
+  // The answer when no route fits (400/404/405), or nullptr and the route.
+  const Route* Find(HttpRequest& request, HttpResponse& problem) const;
 
   // True when `segments` (decoded) fit `route`; fills `params` on success.
   static bool Match(const Route& route, const std::vector<std::string>& segments,

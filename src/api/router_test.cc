@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <thread>
 
 namespace hub::api {
 namespace {
@@ -126,6 +127,33 @@ TEST_F(RouterTest, RoutesListsRegistrationOrder) {
 TEST_F(RouterTest, HandlerExceptionsPropagateToTheCaller) {
   router_.Add("GET", "/boom", [](HttpRequest&) -> HttpResponse { throw std::runtime_error("x"); });
   EXPECT_THROW(Call("GET", "/boom"), std::runtime_error);
+}
+
+TEST_F(RouterTest, AsyncRouteGetsParamsAndItsAnswerReachesDispatch) {
+  router_.AddAsync("POST", "/v1/async/{id}", [](HttpRequest& r, Responder respond) {
+    // Answered from another thread after the handler returned.
+    std::thread([respond, id = r.path_params.at("id")] { respond(Text("async " + id)); }).detach();
+  });
+  EXPECT_EQ(Call("POST", "/v1/async/7").body, "async 7");
+  EXPECT_EQ(Call("GET", "/v1/async/7").status, 405);
+}
+
+TEST_F(RouterTest, ResponderDeliversOnceAndA500WhenAbandoned) {
+  std::vector<HttpResponse> delivered;
+  {
+    Responder respond([&](HttpResponse r) { delivered.push_back(std::move(r)); });
+    Responder copy = respond;
+    EXPECT_FALSE(copy.done());
+    copy(Text("first"));
+    respond(Text("second"));
+    EXPECT_TRUE(respond.done());
+  }
+  {
+    Responder abandoned([&](HttpResponse r) { delivered.push_back(std::move(r)); });
+  }
+  ASSERT_EQ(delivered.size(), 2U);
+  EXPECT_EQ(delivered[0].body, "first");
+  EXPECT_EQ(delivered[1].status, 500);
 }
 
 TEST(RouterDeathTest, DuplicateOrMalformedPatternAborts) {

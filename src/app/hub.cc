@@ -122,7 +122,7 @@ Status Hub::Init() {
       {"orders", config_.bus.workers.orders},       {"ledger", config_.bus.workers.ledger},
       {"identity", config_.bus.workers.identity},   {"reconcile", config_.bus.workers.reconcile},
       {"inventory", config_.bus.workers.inventory}, {"test", 1}};
-  auto translator = [this](const bus::RawMessage& m) -> Result<std::vector<Event>> {
+  translate_ = [this](const bus::RawMessage& m) -> Result<std::vector<Event>> {
     const Connector* c = connectors_.Find(m.source);
     if (c == nullptr) {
       return Fail(ErrorCode::kUnmapped, fmt::format("no connector for source {}", m.source),
@@ -143,7 +143,7 @@ Status Hub::Init() {
     }
     return events;
   };
-  HUB_TRY(bus_, bus::Bus::Open(*store_, bo, translator, clock_));
+  HUB_TRY(bus_, bus::Bus::Open(*store_, bo, translate_, clock_));
 
   HUB_TRY_STATUS(InitDomains());
   HUB_TRY_STATUS(store_->Migrate(api::v1::Migrations()));
@@ -249,8 +249,9 @@ void Hub::AddRoutes() {
     r.body = obs::Registry::Default().RenderPrometheus();
     return r;
   });
-  router_.Add("POST", "/v1/webhooks/{source}/{account}",
-              [this](api::HttpRequest& req) { return HandleWebhook(req); });
+  router_.AddAsync(
+      "POST", "/v1/webhooks/{source}/{account}",
+      [this](api::HttpRequest& req, api::Responder respond) { HandleWebhook(req, respond); });
   api::v1::RegisterV1Routes(router_, *read_model_, *auth_, api::v1::V1Options{});
   // The dashboard: $RETAILHUB_DASHBOARD_DIR, else dashboard/dist under the
   // working directory, else the one built in the source tree.
@@ -265,30 +266,35 @@ void Hub::AddRoutes() {
   api::RegisterStaticRoutes(router_, dist);
 }
 
-api::HttpResponse Hub::HandleWebhook(api::HttpRequest& req) {
+// Answers once the message is on disk; the I/O thread is free meanwhile (the
+// bus calls back from its committer, and the Responder posts the answer to
+// the connection's own strand).
+void Hub::HandleWebhook(api::HttpRequest& req, const api::Responder& respond) {
   const std::string source = req.path_params["source"];
   const std::string account = req.path_params["account"];
   const Connector* c = connectors_.Find(source);
   if (c == nullptr) {
-    return api::Problem(404, "Unknown source",
-                        fmt::format("no connector named \"{}\"; known: shopify, square, stripe, "
-                                    "adyen",
-                                    source),
-                        "source");
+    respond(api::Problem(404, "Unknown source",
+                         fmt::format("no connector named \"{}\"; known: shopify, square, stripe, "
+                                     "adyen",
+                                     source),
+                         "source"));
+    return;
   }
   auto secrets = SecretsFor(source, account);
   if (!secrets) {
     WebhookCounter(source, "unknown_account").Inc();
-    return api::Problem(
+    respond(api::Problem(
         404, "Unknown account",
         secrets.error().message + "; add it under [sources." + source + ".accounts] in the config",
-        "account");
+        "account"));
+    return;
   }
   Delivery d;
   d.source = source;
   d.account = account;
-  d.headers = req.headers;
-  d.body = req.body;
+  d.headers = std::move(req.headers);
+  d.body = std::move(req.body);
   d.received_at = clock_.Now();
   auto acc = config_.sources.at(source).accounts.at(account);
   d.url = acc.url;
@@ -296,34 +302,30 @@ api::HttpResponse Hub::HandleWebhook(api::HttpRequest& req) {
     WebhookCounter(source, "unauthenticated").Inc();
     obs::Warn("webhook.rejected", "",
               {{"source", source}, {"account", account}, {"reason", st.error().message}});
-    return api::Problem(401, "Signature rejected", st.error().message, st.error().field);
+    respond(api::Problem(401, "Signature rejected", st.error().message, st.error().field));
+    return;
   }
   auto dedup = c->DedupKey(d);
   if (!dedup) {
     WebhookCounter(source, "bad_request").Inc();
-    return api::ProblemFromError(dedup.error());
+    respond(api::ProblemFromError(dedup.error()));
+    return;
   }
   auto topic = c->Topic(d);
   if (!topic) {
     WebhookCounter(source, "bad_request").Inc();
-    return api::ProblemFromError(topic.error());
+    respond(api::ProblemFromError(topic.error()));
+    return;
   }
-  // Validate now so the sender learns of malformed input; the raw message is
-  // stored either way (quarantined by the translate stage when it fails).
-  auto translated = c->Translate(d);
-  const bool malformed = !translated && (translated.error().code == ErrorCode::kParse ||
-                                         translated.error().code == ErrorCode::kInvalidArgument);
   bus::RawMessage m;
   m.source = source;
   m.account = account;
   m.topic = *topic;
   m.dedup_key = *dedup;
   m.received_at = d.received_at;
-  m.headers = req.headers;
   m.url = d.url;
-  m.body = req.body;
-  const auto tp = req.Header("traceparent");
-  if (auto cid = req.Header("X-Correlation-Id"); cid && SaneToken(*cid)) {
+  const auto tp = d.Header("traceparent");
+  if (auto cid = d.Header("X-Correlation-Id"); cid && SaneToken(*cid)) {
     m.correlation_id = *cid;
   } else if (tp && TraceIdFrom(*tp)) {
     m.correlation_id = *TraceIdFrom(*tp);
@@ -335,31 +337,53 @@ api::HttpResponse Hub::HandleWebhook(api::HttpRequest& req) {
   if (tp) {
     m.traceparent = *tp;
   }
-  auto r = bus_->Ingest(std::move(m));
-  if (!r) {
-    WebhookCounter(source, "unavailable").Inc();
-    auto resp = api::Problem(503, "Try again later", r.error().message);
-    resp.headers.emplace_back("Retry-After", "5");
-    return resp;
+  m.headers = std::move(d.headers);
+  m.body = std::move(d.body);
+  // Translate now, with the bus's own translator, so the sender learns of
+  // malformed input and the bus stores the message already translated. The
+  // raw message is stored either way: one that fails is left to the
+  // translate stage, which quarantines it or files the business exception.
+  auto translated = translate_(m);
+  std::optional<Error> quarantined;
+  std::optional<std::vector<Event>> events;
+  if (translated) {
+    events = std::move(*translated);
+  } else if (translated.error().code == ErrorCode::kParse ||
+             translated.error().code == ErrorCode::kInvalidArgument) {
+    quarantined = translated.error();
   }
-  if (malformed) {
-    WebhookCounter(source, "quarantined").Inc();
-    auto resp = api::ProblemFromError(translated.error());
-    resp.status = 400;
-    return resp;
-  }
-  WebhookCounter(source, r->duplicate ? "duplicate" : "accepted").Inc();
-  if (source == "adyen") {
-    api::HttpResponse ok;
-    ok.status = 200;
-    ok.content_type = "text/plain";
-    ok.body = "[accepted]";
-    return ok;
-  }
-  return api::Json(r->duplicate ? 200 : 202,
-                   boost::json::object{{"message_id", r->message_id},
-                                       {"duplicate", r->duplicate},
-                                       {"status", r->duplicate ? "duplicate" : "accepted"}});
+  bus_->IngestAsync(
+      std::move(m), std::move(events),
+      [this, respond, source, quarantined = std::move(quarantined)](Result<bus::IngestResult> r) {
+        if (!r) {
+          WebhookCounter(source, "unavailable").Inc();
+          auto resp = api::Problem(503, "Try again later", r.error().message);
+          resp.headers.emplace_back("Retry-After", "5");
+          respond(std::move(resp));
+          return;
+        }
+        if (quarantined) {
+          WebhookCounter(source, "quarantined").Inc();
+          auto resp = api::ProblemFromError(*quarantined);
+          resp.status = 400;
+          respond(std::move(resp));
+          return;
+        }
+        WebhookCounter(source, r->duplicate ? "duplicate" : "accepted").Inc();
+        if (source == "adyen") {
+          api::HttpResponse ok;
+          ok.status = 200;
+          ok.content_type = "text/plain";
+          ok.body = "[accepted]";
+          respond(std::move(ok));
+          return;
+        }
+        respond(
+            api::Json(r->duplicate ? 200 : 202,
+                      boost::json::object{{"message_id", r->message_id},
+                                          {"duplicate", r->duplicate},
+                                          {"status", r->duplicate ? "duplicate" : "accepted"}}));
+      });
 }
 
 Status Hub::Start() {

@@ -62,12 +62,14 @@ class Hub {
   Status Init();
   Status InitDomains();
   void AddRoutes();
-  api::HttpResponse HandleWebhook(api::HttpRequest& req);
+  void HandleWebhook(api::HttpRequest& req, const api::Responder& respond);
 
   Config config_;
   const Clock& clock_;
   std::unique_ptr<store::Store> store_;
   ConnectorRegistry connectors_;
+  // Raw message -> canonical events; the bus and the webhook handler share it.
+  bus::Translator translate_;
   std::unique_ptr<bus::Bus> bus_;
   FinanceDomain finance_;
   InventoryDomain inventory_;

@@ -173,29 +173,49 @@ class BusImpl final : public Bus {
   }
 
   Result<IngestResult> Ingest(RawMessage message) override {
+    std::promise<Result<IngestResult>> promise;
+    auto fut = promise.get_future();
+    IngestAsync(std::move(message), std::nullopt,
+                [&promise](Result<IngestResult> r) { promise.set_value(std::move(r)); });
+    return fut.get();
+  }
+
+  void IngestAsync(RawMessage message, std::optional<std::vector<Event>> translated,
+                   IngestDone done) override {
     if (stopping_) {
-      return Fail(ErrorCode::kUnavailable, "the hub is shutting down; retry shortly");
+      done(Fail(ErrorCode::kUnavailable, "the hub is shutting down; retry shortly"));
+      return;
     }
     const std::int64_t backlog = Backlog();
     if (backlog >= options_.backlog_max) {
       M().rejected_backpressure.Inc();
-      return Fail(ErrorCode::kUnavailable,
-                  fmt::format("backlog of {} unprocessed messages is over the limit of {}; "
-                              "retry later",
-                              backlog, options_.backlog_max));
+      done(Fail(ErrorCode::kUnavailable,
+                fmt::format("backlog of {} unprocessed messages is over the limit of {}; "
+                            "retry later",
+                            backlog, options_.backlog_max)));
+      return;
     }
-    const Instant start = clock_.Now();
-    Pending p;
-    p.message = std::move(message);
-    auto fut = p.promise.get_future();
+    auto p = std::make_unique<Pending>();
+    // What can be prepared outside the committer's transaction is prepared
+    // here, on the caller's thread: the committer is the serial part.
+    if (message.id.empty()) {
+      message.id = NewId("msg");
+    }
+    p->headers_json = internal::HeadersToJson(message.headers);
+    p->message = std::move(message);
+    p->translated = std::move(translated);
+    p->done = std::move(done);
+    p->start = clock_.Now();
+    bool wake = false;
     {
       std::lock_guard l(ingest_mu_);
-      ingest_queue_.push_back(&p);
+      // The committer sleeps only on an empty queue: one wake-up per batch.
+      wake = ingest_queue_.empty();
+      ingest_queue_.push_back(std::move(p));
     }
-    ingest_cv_.notify_one();
-    auto r = fut.get();
-    M().ack_latency.ObserveMicros(clock_.Now().micros - start.micros);
-    return r;
+    if (wake) {
+      ingest_cv_.notify_one();
+    }
   }
 
   bool WaitIdle(std::int64_t timeout_ms) override {
@@ -223,7 +243,10 @@ class BusImpl final : public Bus {
  private:
   struct Pending {
     RawMessage message;
-    std::promise<Result<IngestResult>> promise;
+    std::string headers_json;
+    std::optional<std::vector<Event>> translated;
+    IngestDone done;
+    Instant start;
   };
 
   std::int64_t Backlog() const { return translate_backlog_.load() + domain_sizes_.load(); }
@@ -248,7 +271,7 @@ class BusImpl final : public Bus {
   // ---- ingest: group commit ------------------------------------------------
 
   void CommitLoop() {
-    std::vector<Pending*> batch;
+    std::vector<std::unique_ptr<Pending>> batch;
     for (;;) {
       {
         std::unique_lock l(ingest_mu_);
@@ -261,7 +284,9 @@ class BusImpl final : public Bus {
                               [&] { return ingest_queue_.size() >= options_.group_commit_max; });
         }
         const std::size_t n = std::min(ingest_queue_.size(), options_.group_commit_max);
-        batch.assign(ingest_queue_.begin(), ingest_queue_.begin() + static_cast<std::ptrdiff_t>(n));
+        batch.assign(
+            std::make_move_iterator(ingest_queue_.begin()),
+            std::make_move_iterator(ingest_queue_.begin() + static_cast<std::ptrdiff_t>(n)));
         ingest_queue_.erase(ingest_queue_.begin(),
                             ingest_queue_.begin() + static_cast<std::ptrdiff_t>(n));
       }
@@ -270,13 +295,15 @@ class BusImpl final : public Bus {
     }
   }
 
-  void WriteBatch(const std::vector<Pending*>& batch) {
+  void WriteBatch(const std::vector<std::unique_ptr<Pending>>& batch) {
     std::vector<Result<IngestResult>> results;
     results.reserve(batch.size());
     std::int64_t seq = 0;
-    std::int64_t fresh = 0;
+    std::int64_t fresh = 0;  // stored untranslated: the translate stage's backlog
+    std::vector<std::pair<DomainQueue*, Item>> enqueued;
     auto run = [&]() -> Status {
       results.clear();
+      enqueued.clear();
       fresh = 0;
       store::Transaction tx(*ingest_conn_);
       HUB_TRY_STATUS(tx.Begin());
@@ -287,15 +314,15 @@ class BusImpl final : public Bus {
       HUB_TRY(bool has, mx->Step());
       seq = has ? mx->Int(0) + 1 : 1;
       mx->Reset();
-      for (Pending* p : batch) {
+      for (const auto& p : batch) {
         RawMessage& m = p->message;
         HUB_TRY(store::Statement * ins,
                 ingest_conn_->Prepare(
                     "INSERT INTO bus_messages (seq, id, source, account, topic, dedup_key, "
                     "received_at, correlation_id, traceparent, headers, url, body, state) VALUES "
-                    "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'new') "
+                    "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
                     "ON CONFLICT (source, account, dedup_key) DO NOTHING"));
-        const std::string id = m.id.empty() ? NewId("msg") : m.id;
+        const std::string& id = m.id;
         ins->Bind(1, seq)
             .Bind(2, id)
             .Bind(3, m.source)
@@ -305,14 +332,19 @@ class BusImpl final : public Bus {
             .Bind(7, m.received_at.micros)
             .Bind(8, m.correlation_id)
             .Bind(9, m.traceparent)
-            .Bind(10, internal::HeadersToJson(m.headers))
+            .Bind(10, p->headers_json)
             .Bind(11, m.url)
-            .BindBlob(12, m.body);
+            .BindBlob(12, m.body)
+            .Bind(13, p->translated ? "translated" : "new");
         HUB_TRY(std::int64_t changed, ins->Run());
         if (changed == 1) {
+          if (p->translated) {
+            HUB_TRY_STATUS(AddWork(*ingest_conn_, seq, *p->translated, "", enqueued));
+          } else {
+            ++fresh;
+          }
           results.push_back(IngestResult{id, seq, false});
           ++seq;
-          ++fresh;
           continue;
         }
         HUB_TRY(store::Statement * sel,
@@ -330,8 +362,8 @@ class BusImpl final : public Bus {
     if (!st) {
       obs::Warn("bus.ingest.commit_failed", "",
                 {{"error", st.error().ToString()}, {"messages", std::to_string(batch.size())}});
-      for (Pending* p : batch) {
-        p->promise.set_value(Fail(
+      for (const auto& p : batch) {
+        p->done(Fail(
             Error(ErrorCode::kUnavailable, "could not store the message: " + st.error().message)));
       }
       return;
@@ -339,18 +371,66 @@ class BusImpl final : public Bus {
     translate_backlog_ += fresh;
     M().translate_backlog.Set(translate_backlog_.load());
     M().group_size.ObserveMicros(static_cast<std::int64_t>(batch.size()) * 50);
+    const Instant now = clock_.Now();
     for (std::size_t i = 0; i < batch.size(); ++i) {
       if (results[i]->duplicate) {
         M().duplicates.Inc();
       } else {
         M().ingested.Inc();
       }
-      batch[i]->promise.set_value(std::move(results[i]));
+      M().ack_latency.ObserveMicros(now.micros - batch[i]->start.micros);
+      batch[i]->done(std::move(results[i]));
+    }
+    for (auto& [dq, item] : enqueued) {
+      Enqueue(*dq, std::move(item));
     }
     if (fresh > 0) {
       std::lock_guard l(translate_mu_);
       translate_cv_.notify_one();
     }
+  }
+
+  // Queues a translated message's events for every domain that wants them
+  // (only `replay_domain` when set), inside the caller's transaction; what
+  // to hand the domain queues after the commit goes to `enqueued`.
+  Status AddWork(store::Connection& conn, std::int64_t seq, const std::vector<Event>& events,
+                 const std::string& replay_domain,
+                 std::vector<std::pair<DomainQueue*, Item>>& enqueued) {
+    std::int64_t idx = 0;
+    for (const Event& e : events) {
+      std::string json;
+      for (auto& dq : domains_) {
+        if (!replay_domain.empty() && dq->handler->domain() != replay_domain) {
+          continue;
+        }
+        if (!dq->handler->Wants(e)) {
+          continue;
+        }
+        if (json.empty()) {
+          json = EventToJson(e);
+        }
+        HUB_TRY(store::Statement * ins,
+                conn.Prepare(
+                    "INSERT INTO bus_work (domain, event_id, message_seq, idx, key, event, "
+                    "state, attempts, next_at, park_deadline, attempt_log) VALUES ($1, $2, $3, "
+                    "$4, $5, $6, 'pending', 0, 0, 0, '[]') ON CONFLICT (domain, event_id) DO "
+                    "UPDATE SET state = 'pending', attempts = 0, next_at = 0, park_deadline = "
+                    "0, event = excluded.event WHERE bus_work.state IN ('dlq', 'exception', "
+                    "'parked')"));
+        ins->Bind(1, dq->handler->domain())
+            .Bind(2, e.event_id)
+            .Bind(3, seq)
+            .Bind(4, idx)
+            .Bind(5, e.key)
+            .Bind(6, json);
+        HUB_TRY(std::int64_t changed, ins->Run());
+        if (changed == 1) {
+          enqueued.emplace_back(dq.get(), Item{e.event_id, seq, idx, e.key, json, 0, 0, 0});
+        }
+      }
+      ++idx;
+    }
+    return Ok();
   }
 
   // ---- translate -----------------------------------------------------------
@@ -359,6 +439,13 @@ class BusImpl final : public Bus {
     auto conn_r = store_.Connect();
     HUB_ASSERT(conn_r.has_value());
     auto conn = std::move(*conn_r);
+    // Translation is a pure function of the stored raw message: after a power
+    // loss the stage re-translates what it lost. Its commits skip the fsync
+    // and ride on the ingest committer's next one, so they hold the single
+    // writer lock for less time.
+    if (auto st = conn->DeferDurability(); !st) {
+      obs::Warn("bus.translate.defer_durability", "", {{"error", st.error().ToString()}});
+    }
     std::int64_t last_sweep = 0;
     while (!stopping_) {
       auto did = TranslateBatch(*conn);
@@ -424,37 +511,7 @@ class BusImpl final : public Bus {
         HUB_TRY_STATUS(SetMessageState(conn, m.seq, "dlq"));
         continue;
       }
-      std::int64_t idx = 0;
-      for (const Event& e : *events) {
-        const std::string json = EventToJson(e);
-        for (auto& dq : domains_) {
-          if (!replay_domain.empty() && dq->handler->domain() != replay_domain) {
-            continue;
-          }
-          if (!dq->handler->Wants(e)) {
-            continue;
-          }
-          HUB_TRY(store::Statement * ins,
-                  conn.Prepare(
-                      "INSERT INTO bus_work (domain, event_id, message_seq, idx, key, event, "
-                      "state, attempts, next_at, park_deadline, attempt_log) VALUES ($1, $2, $3, "
-                      "$4, $5, $6, 'pending', 0, 0, 0, '[]') ON CONFLICT (domain, event_id) DO "
-                      "UPDATE SET state = 'pending', attempts = 0, next_at = 0, park_deadline = "
-                      "0, event = excluded.event WHERE bus_work.state IN ('dlq', 'exception', "
-                      "'parked')"));
-          ins->Bind(1, dq->handler->domain())
-              .Bind(2, e.event_id)
-              .Bind(3, m.seq)
-              .Bind(4, idx)
-              .Bind(5, e.key)
-              .Bind(6, json);
-          HUB_TRY(std::int64_t changed, ins->Run());
-          if (changed == 1) {
-            enqueued.emplace_back(dq.get(), Item{e.event_id, m.seq, idx, e.key, json, 0, 0, 0});
-          }
-        }
-        ++idx;
-      }
+      HUB_TRY_STATUS(AddWork(conn, m.seq, *events, replay_domain, enqueued));
       HUB_TRY_STATUS(SetMessageState(conn, m.seq, "translated"));
     }
     HUB_TRY_STATUS(tx.Commit());
@@ -913,7 +970,7 @@ class BusImpl final : public Bus {
   std::unique_ptr<store::Connection> ingest_conn_;
   std::mutex ingest_mu_;
   std::condition_variable ingest_cv_;
-  std::deque<Pending*> ingest_queue_;
+  std::deque<std::unique_ptr<Pending>> ingest_queue_;
 
   std::mutex translate_mu_;
   std::condition_variable translate_cv_;

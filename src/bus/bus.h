@@ -161,6 +161,19 @@ class Bus {
   // kUnavailable when the backlog is over its limit (the caller answers 503).
   virtual Result<IngestResult> Ingest(RawMessage message) = 0;
 
+  // The same without waiting: `done` runs once the message is on disk (or
+  // refused), on the committer's thread or, for a refusal, on the caller's.
+  // It must be quick and must not call back into the bus; an HTTP handler
+  // posts its answer to its own thread, so no I/O thread waits for an fsync.
+  // `translated`, when given, is this message's translation by the same
+  // Translator, done by the caller (a webhook handler translates to answer
+  // a malformed payload with 400): a fresh message is then stored already
+  // translated, with its work for the domains, in the same transaction, and
+  // the translate stage never reads it back.
+  using IngestDone = std::function<void(Result<IngestResult>)>;
+  virtual void IngestAsync(RawMessage message, std::optional<std::vector<Event>> translated,
+                           IngestDone done) = 0;
+
   // Blocks until nothing is runnable (all work done, parked or failed) or the
   // timeout passes; for tests and the demo. True when idle.
   virtual bool WaitIdle(std::int64_t timeout_ms) = 0;

@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 
 #include <atomic>
+#include <future>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -101,7 +102,13 @@ class BusTest : public ::testing::Test {
     o.retry_base_delay_ms = 1;
     o.retry_max_delay_ms = 5;
     o.jitter_seed = 42;
-    auto b = Bus::Open(*store_, o, TestTranslate, clock_);
+    auto b = Bus::Open(
+        *store_, o,
+        [this](const RawMessage& m) {
+          ++translate_calls_;
+          return TestTranslate(m);
+        },
+        clock_);
     ASSERT_TRUE(b) << b.error().ToString();
     bus_ = std::move(*b);
     auto h = std::make_unique<StepHandler>("steps", finance);
@@ -114,6 +121,10 @@ class BusTest : public ::testing::Test {
   }
   Result<IngestResult> Send(const std::string& id, const std::string& key, int n,
                             const std::string& mode = "ok") {
+    return bus_->Ingest(Make(id, key, n, mode));
+  }
+  RawMessage Make(const std::string& id, const std::string& key, int n,
+                  const std::string& mode = "ok") {
     RawMessage m;
     m.source = "test";
     m.account = "a";
@@ -122,7 +133,7 @@ class BusTest : public ::testing::Test {
     m.correlation_id = "cid-" + id;
     m.received_at = clock_.Now();
     m.body = boost::json::serialize(boost::json::object{{"key", key}, {"n", n}, {"mode", mode}});
-    return bus_->Ingest(std::move(m));
+    return m;
   }
   std::vector<std::int64_t> Applied(const std::string& key) {
     std::vector<std::int64_t> out;
@@ -149,7 +160,44 @@ class BusTest : public ::testing::Test {
   std::unique_ptr<Bus> bus_;
   StepHandler* handler_ = nullptr;
   std::unique_ptr<store::Connection> conn_;
+  std::atomic<int> translate_calls_{0};
 };
+
+// The webhook path translates before it ingests: such a message is stored
+// translated with its work in the same group commit, is never read back by
+// the translate stage, and keeps every promise of the backbone (a duplicate
+// applies once, out-of-order steps end applied in order).
+TEST_F(BusTest, PreTranslatedMessagesAreStoredTranslatedAndAppliedInOrderOnce) {
+  Open();
+  const std::vector<std::pair<std::string, int>> deliveries = {
+      {"s2", 2}, {"s1", 1}, {"s2", 2}, {"s3", 3}, {"s1", 1}};
+  int duplicates = 0;
+  for (const auto& [id, n] : deliveries) {
+    RawMessage m = Make(id, "k", n);
+    auto events = TestTranslate(m);
+    ASSERT_TRUE(events);
+    std::promise<Result<IngestResult>> done;
+    bus_->IngestAsync(std::move(m), std::move(*events),
+                      [&done](Result<IngestResult> r) { done.set_value(std::move(r)); });
+    auto r = done.get_future().get();
+    ASSERT_TRUE(r) << r.error().ToString();
+    duplicates += r->duplicate ? 1 : 0;
+  }
+  EXPECT_EQ(duplicates, 2);
+  ASSERT_TRUE(bus_->WaitIdle(5000));
+  EXPECT_EQ(Applied("k"), (std::vector<std::int64_t>{1, 2, 3}));
+  EXPECT_EQ(translate_calls_.load(), 0) << "the translate stage must not redo the work";
+  auto q = conn_->Prepare("SELECT COUNT(*), SUM(state = 'translated') FROM bus_messages");
+  ASSERT_TRUE(q && *(*q)->Step());
+  EXPECT_EQ((*q)->Int(0), 3);
+  EXPECT_EQ((*q)->Int(1), 3);
+  (*q)->Reset();
+  // A message ingested without its translation still goes through the stage.
+  ASSERT_TRUE(Send("s4", "k", 4));
+  ASSERT_TRUE(bus_->WaitIdle(5000));
+  EXPECT_EQ(Applied("k"), (std::vector<std::int64_t>{1, 2, 3, 4}));
+  EXPECT_EQ(translate_calls_.load(), 1);
+}
 
 TEST_F(BusTest, SequentialDuplicateIsAcknowledgedWithOriginalIdAndAppliedOnce) {
   Open();

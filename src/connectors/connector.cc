@@ -2,11 +2,11 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/sha.h>
 
 #include <array>
 #include <charconv>
+#include <cstring>
 #include <memory>
 
 #include "core/assert.h"
@@ -144,12 +144,46 @@ std::string Sha256Hex(std::string_view bytes) {
   return HexEncode(std::string_view(reinterpret_cast<const char*>(digest.data()), len));
 }
 
+// HMAC (RFC 2104) over a SHA-256 fetched once and a digest context kept per
+// thread. OpenSSL 3's one-shot HMAC() fetches the algorithm and builds a MAC
+// context on every call, which cost as much as hashing a 2 KB webhook body.
 std::string HmacSha256(std::string_view key, std::string_view message) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(message.data()), message.size(), out.data(), &len);
-  return std::string(reinterpret_cast<const char*>(out.data()), len);
+  static EVP_MD* const kSha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  thread_local const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(),
+                                                                                 &EVP_MD_CTX_free);
+  HUB_ASSERT(kSha256 != nullptr && ctx != nullptr);
+  constexpr std::size_t kBlock = 64;
+  std::array<unsigned char, kBlock> k{};
+  unsigned int n = 0;
+  bool ok = true;
+  if (key.size() > kBlock) {
+    ok = EVP_DigestInit_ex2(ctx.get(), kSha256, nullptr) == 1 &&
+         EVP_DigestUpdate(ctx.get(), key.data(), key.size()) == 1 &&
+         EVP_DigestFinal_ex(ctx.get(), k.data(), &n) == 1;
+  } else {
+    std::memcpy(k.data(), key.data(), key.size());
+  }
+  std::array<unsigned char, kBlock> pad{};
+  for (std::size_t i = 0; i < kBlock; ++i) {
+    pad[i] = static_cast<unsigned char>(k[i] ^ 0x36);
+  }
+  std::array<unsigned char, SHA256_DIGEST_LENGTH> inner{};
+  ok = ok && EVP_DigestInit_ex2(ctx.get(), kSha256, nullptr) == 1 &&
+       EVP_DigestUpdate(ctx.get(), pad.data(), kBlock) == 1 &&
+       EVP_DigestUpdate(ctx.get(), message.data(), message.size()) == 1 &&
+       EVP_DigestFinal_ex(ctx.get(), inner.data(), &n) == 1;
+  for (std::size_t i = 0; i < kBlock; ++i) {
+    pad[i] = static_cast<unsigned char>(k[i] ^ 0x5c);
+  }
+  std::string out(SHA256_DIGEST_LENGTH, '\0');
+  ok = ok && EVP_DigestInit_ex2(ctx.get(), kSha256, nullptr) == 1 &&
+       EVP_DigestUpdate(ctx.get(), pad.data(), kBlock) == 1 &&
+       EVP_DigestUpdate(ctx.get(), inner.data(), inner.size()) == 1 &&
+       EVP_DigestFinal_ex(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &n) == 1;
+  HUB_ASSERT(ok);
+  OPENSSL_cleanse(k.data(), k.size());
+  OPENSSL_cleanse(pad.data(), pad.size());
+  return out;
 }
 
 std::string Base64Encode(std::string_view bytes) {

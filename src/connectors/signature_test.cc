@@ -223,5 +223,20 @@ TEST(AdyenSignatureTest, SignsTheColonJoinedFieldsWithTheHexDecodedKey) {
   ExpectUnauthenticated(c.Verify(garbage, Secrets{{hex_key}}, kClock), "cannot read");
 }
 
+// RFC 4231 test cases 2 and 6 (a key longer than the 64-byte block is
+// hashed first), and agreement with OpenSSL's own HMAC on a webhook-sized
+// body: HmacSha256 is our RFC 2104 over a cached SHA-256.
+TEST(HmacSha256Test, MatchesRfc4231AndOpenSsl) {
+  EXPECT_EQ(HexEncode(HmacSha256("Jefe", "what do ya want for nothing?")),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  EXPECT_EQ(HexEncode(HmacSha256(std::string(131, '\xaa'),
+                                 "Test Using Larger Than Block-Size Key - Hash Key First")),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+  const std::string body(2048, 'x');
+  EXPECT_EQ(HmacSha256("whsec_0123456789", body), RawHmac("whsec_0123456789", body));
+  EXPECT_EQ(HmacSha256(std::string(64, 'k'), body), RawHmac(std::string(64, 'k'), body));
+  EXPECT_EQ(HmacSha256("", ""), RawHmac("", ""));
+}
+
 }  // namespace
 }  // namespace hub

@@ -2,6 +2,9 @@
 // transactions roll back on scope exit, constraint violations are kConflict.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
+#include <future>
 #include <thread>
 
 #include "store/store.h"
@@ -130,6 +133,48 @@ TEST_F(SqliteStoreTest, WriterBlockedPastTimeoutIsTransient) {
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, ErrorCode::kUnavailable);
   EXPECT_TRUE(r.error().transient());
+  ASSERT_TRUE(conn_->Rollback());
+}
+
+// Writers of one process hand over on the in-process gate the moment the
+// holder commits, instead of SQLite's busy handler polling with sleeps; and
+// a transaction may end on another thread than the one that began it.
+TEST_F(SqliteStoreTest, WriterWaitsOnTheGateAndStartsWhenTheHolderCommits) {
+  ASSERT_TRUE(store_->Migrate(kMigrations));
+  auto other = store_->Connect();
+  ASSERT_TRUE(other);
+  ASSERT_TRUE(conn_->Begin());
+  std::atomic<bool> began{false};
+  Status second = Ok();
+  std::thread t([&] {
+    second = (*other)->Begin();
+    began = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_FALSE(began.load()) << "a second writer must wait while the first holds the store";
+  auto ins = conn_->Prepare("INSERT INTO kv (k, v) VALUES ($1, $2)");
+  (*ins)->Bind(1, "first").Bind(2, std::int64_t{1});
+  ASSERT_TRUE((*ins)->Run());
+  ASSERT_TRUE(std::async(std::launch::async, [&] { return conn_->Commit(); }).get());
+  t.join();
+  ASSERT_TRUE(second) << second.error().ToString();
+  auto q = (*other)->Prepare("SELECT v FROM kv WHERE k = 'first'");
+  ASSERT_TRUE(*(*q)->Step()) << "the second writer sees the first one's commit";
+  (*q)->Reset();
+  ASSERT_TRUE((*other)->Rollback());
+  // Released again: a third transaction begins at once.
+  ASSERT_TRUE(conn_->Begin());
+  ASSERT_TRUE(conn_->Rollback());
+}
+
+TEST_F(SqliteStoreTest, ClosingAConnectionInsideATransactionReleasesTheGate) {
+  ASSERT_TRUE(store_->Migrate(kMigrations));
+  {
+    auto other = store_->Connect();
+    ASSERT_TRUE(other);
+    ASSERT_TRUE((*other)->Begin());
+  }
+  ASSERT_TRUE(conn_->Begin());
   ASSERT_TRUE(conn_->Rollback());
 }
 

@@ -54,6 +54,15 @@ class Connection {
   // connection's next write fail with kUnavailable (SQLITE_BUSY_SNAPSHOT) once
   // another connection has committed.
   virtual void ReleaseReads() {}
+  // Commits on this connection return before they reach the disk; they
+  // become durable with the next durable commit on the same database (the
+  // write-ahead log is one sequence) or at the next checkpoint. A crash of
+  // the process loses nothing; a power loss may lose the last of them,
+  // whole transactions, never half of one. Only for stages whose every
+  // effect is derived from input already durable and that resume from what
+  // they committed (the translate stage): after a power loss they redo the
+  // lost suffix and reach the same state.
+  virtual Status DeferDurability() { return Ok(); }
 };
 
 // RAII transaction: rolls back unless Commit() succeeded.

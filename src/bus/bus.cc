@@ -371,6 +371,15 @@ class BusImpl final : public Bus {
     translate_backlog_ += fresh;
     M().translate_backlog.Set(translate_backlog_.load());
     M().group_size.ObserveMicros(static_cast<std::int64_t>(batch.size()) * 50);
+    // Queue the work before acknowledging: a sender (or a test) that sees the
+    // answer and then waits for the bus to go idle must find it queued.
+    for (auto& [dq, item] : enqueued) {
+      Enqueue(*dq, std::move(item));
+    }
+    if (fresh > 0) {
+      std::lock_guard l(translate_mu_);
+      translate_cv_.notify_one();
+    }
     const Instant now = clock_.Now();
     for (std::size_t i = 0; i < batch.size(); ++i) {
       if (results[i]->duplicate) {
@@ -380,13 +389,6 @@ class BusImpl final : public Bus {
       }
       M().ack_latency.ObserveMicros(now.micros - batch[i]->start.micros);
       batch[i]->done(std::move(results[i]));
-    }
-    for (auto& [dq, item] : enqueued) {
-      Enqueue(*dq, std::move(item));
-    }
-    if (fresh > 0) {
-      std::lock_guard l(translate_mu_);
-      translate_cv_.notify_one();
     }
   }
 

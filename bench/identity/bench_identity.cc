@@ -3,6 +3,8 @@
 // (10k, 100k; 1M with --million). Record ids are replaced by opaque ids
 // before resolving: FEBRL's ids spell out the truth.
 // Usage: bench_identity [--febrl-only] [--synthetic-only] [--million]
+//        bench_identity --size N [--explain-fp K]   one size; K worst over-merged
+//                                                    clusters with explanations
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -22,6 +24,7 @@
 
 #include "generator.h"
 #include "identity/batch.h"
+#include "identity/compare.h"
 #include "identity/resolver.h"
 
 namespace fs = std::filesystem;
@@ -242,7 +245,7 @@ void RunFebrl(const fs::path& dir, const std::string& name, bool with_ssn) {
   fs::remove(opt.output);
 }
 
-void RunSynthetic(std::size_t n) {
+void RunSynthetic(std::size_t n, std::size_t explain_fp = 0) {
   bench::SyntheticSet set = bench::Generate(n, 7);
   std::vector<std::uint32_t> truth = set.entity;
   ResolverConfig cfg;
@@ -262,6 +265,76 @@ void RunSynthetic(std::size_t n) {
   }
   const Prf p = PairwiseScore(pred, truth);
   const auto& s = resolver.stats();
+  if (explain_fp > 0) {
+    // Where precision goes: the predicted clusters holding most false pairs,
+    // and the explanation of some of their cross-entity pairs.
+    std::map<std::uint64_t, std::vector<std::uint32_t>> by_cluster;
+    for (std::uint32_t i = 0; i < pred.size(); ++i) {
+      by_cluster[pred[i]].push_back(i);
+    }
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> fp_by_cluster;
+    std::map<std::size_t, std::size_t> size_hist;
+    for (const auto& [c, members] : by_cluster) {
+      std::map<std::uint32_t, std::uint64_t> ents;
+      for (auto m : members) {
+        ++ents[truth[m]];
+      }
+      std::uint64_t same = 0;
+      for (const auto& [e, k] : ents) {
+        same += k * (k - 1) / 2;
+      }
+      const std::uint64_t all = members.size() * (members.size() - 1) / 2;
+      if (all > same) {
+        fp_by_cluster.emplace_back(all - same, c);
+        ++size_hist[members.size()];
+      }
+    }
+    std::sort(fp_by_cluster.rbegin(), fp_by_cluster.rend());
+    std::printf("clusters with false pairs: %zu; sizes:", fp_by_cluster.size());
+    for (const auto& [sz, k] : size_hist) {
+      std::printf(" %zux%zu", sz, k);
+    }
+    std::printf("\n");
+    std::size_t shown = 0;
+    for (const auto& [fp, c] : fp_by_cluster) {
+      if (shown >= explain_fp) {
+        break;
+      }
+      const auto& members = by_cluster[c];
+      std::printf("cluster %llu: %zu records, %llu false pairs\n",
+                  static_cast<unsigned long long>(c), members.size(),
+                  static_cast<unsigned long long>(fp));
+      for (auto m : members) {
+        const auto& r = resolver.state().records[m].raw;
+        std::printf("  e%u %s | %s %s | %s | %s | %s %s %s | %s | %s\n", truth[m],
+                    r.key.source.c_str(), r.get(Field::kFirstName).c_str(),
+                    r.get(Field::kLastName).c_str(), r.get(Field::kEmail).c_str(),
+                    r.get(Field::kPhone).c_str(), r.get(Field::kAddressLine1).c_str(),
+                    r.get(Field::kCity).c_str(), r.get(Field::kPostcode).c_str(),
+                    r.get(Field::kBirthDate).c_str(), r.get(Field::kLoyaltyId).c_str());
+      }
+      for (std::size_t i = 0; i + 1 < members.size() && i < 3; ++i) {
+        for (std::size_t j = i + 1; j < members.size(); ++j) {
+          if (truth[members[i]] == truth[members[j]]) {
+            continue;
+          }
+          auto ex = resolver.Explain(resolver.state().records[members[i]].raw.key,
+                                     resolver.state().records[members[j]].raw.key);
+          if (ex) {
+            std::printf("   pair e%u~e%u p=%.3f w=%.2f rule=%s:", truth[members[i]],
+                        truth[members[j]], ex->probability, ex->total_weight, ex->rule.c_str());
+            for (const auto& f : ex->fields) {
+              std::printf(" %s=%s(%.1f)", std::string(CmpFieldName(f.field)).c_str(),
+                          f.level.c_str(), f.weight);
+            }
+            std::printf("\n");
+          }
+          break;
+        }
+      }
+      ++shown;
+    }
+  }
   // Incremental: noisy copies of existing records matched one at a time.
   std::vector<double> lat;
   std::vector<double> lat_cpu;
@@ -299,8 +372,19 @@ int main(int argc, char** argv) {
   bool febrl = true;
   bool synthetic = true;
   bool million = false;
+  std::size_t size = 0;        // --size N: one synthetic run of N records
+  std::size_t explain_fp = 0;  // --explain-fp K: show the K worst over-merged clusters
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
+    if (a == "--size" && i + 1 < argc) {
+      size = std::stoull(argv[++i]);
+      febrl = false;
+      continue;
+    }
+    if (a == "--explain-fp" && i + 1 < argc) {
+      explain_fp = std::stoull(argv[++i]);
+      continue;
+    }
     if (a == "--febrl-only") {
       synthetic = false;
     } else if (a == "--synthetic-only") {
@@ -308,7 +392,8 @@ int main(int argc, char** argv) {
     } else if (a == "--million") {
       million = true;
     } else {
-      std::cerr << "usage: bench_identity [--febrl-only] [--synthetic-only] [--million]\n";
+      std::cerr << "usage: bench_identity [--febrl-only] [--synthetic-only] [--million]\n"
+                   "       bench_identity --size N [--explain-fp K]\n";
       return 2;
     }
   }
@@ -323,6 +408,10 @@ int main(int argc, char** argv) {
         }
       }
     }
+  }
+  if (size > 0) {
+    RunSynthetic(size, explain_fp);
+    return 0;
   }
   if (synthetic) {
     RunSynthetic(10'000);

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <random>
 #include <string>
+#include <unordered_set>
 
 namespace hub::identity::bench {
 namespace {
@@ -264,8 +265,15 @@ SyntheticSet Generate(std::size_t n, std::uint64_t seed) {
   SyntheticSet set;
   set.records.reserve(n);
   std::uint32_t e = 0;
+  // A mailbox belongs to one person: a taken address gets a number, as a
+  // provider makes its new users pick one.
+  std::unordered_set<std::string> taken;
   while (set.records.size() < n) {
-    const Entity x = MakeEntity(e, r);
+    Entity x = MakeEntity(e, r);
+    while (!taken.insert(x.email).second) {
+      const auto at = x.email.find('@');
+      x.email.insert(at, std::to_string(r.N(10)));
+    }
     std::size_t copies = 1;
     if (r.P(0.3)) {
       copies += 1 + r.N(3);

@@ -58,7 +58,31 @@ std::uint64_t KeyHash(KeyKind kind, std::string_view a, std::string_view b = {})
   h ^= 0xff;
   h *= 1099511628211ULL;
   feed(b);
-  return Mix(h);
+  // The kind rides in the top 5 bits, so a posting list knows how generic
+  // its key is (see BlockCap).
+  return (Mix(h) >> 5) | (static_cast<std::uint64_t>(kind) << 59);
+}
+
+KeyKind KindOf(std::uint64_t key) { return static_cast<KeyKind>(key >> 59); }
+
+// Identifiers (email, phone, loyalty and national ids) and the name key
+// single a person out; the others (a birth date, a first name with a street
+// number or a city, ...) are shared by ever more strangers as the customer
+// base grows. Their blocks get the smaller cap, or a million records would
+// bring tens of millions of candidate pairs, nearly all strangers, and EM
+// would fit its "match" class to those.
+bool IsIdentifierKey(std::uint64_t key) {
+  switch (KindOf(key)) {
+    case KeyKind::kEmail:
+    case KeyKind::kPhone:
+    case KeyKind::kLoyalty:
+    case KeyKind::kNationalId:
+    case KeyKind::kEmailLocal:
+    case KeyKind::kNameSwap:
+      return true;
+    default:
+      return false;
+  }
 }
 
 double Seconds(std::chrono::steady_clock::time_point since) {
@@ -131,6 +155,10 @@ std::string_view EventName(EventType t) {
 }
 
 Resolver::Resolver(ResolverConfig config) : config_(std::move(config)) {}
+
+std::size_t Resolver::BlockCap(std::uint64_t key) const {
+  return IsIdentifierKey(key) ? config_.block_size_max : config_.weak_block_size_max;
+}
 
 void Resolver::BlockKeys(const NormalizedRecord& n, std::vector<std::uint64_t>* keys) const {
   keys->clear();
@@ -249,7 +277,7 @@ void Resolver::Candidates(std::uint32_t r, std::vector<std::uint32_t>* out,
   (*stamp)[r] = stamp_value;
   for (std::uint64_t k : keys) {
     // The record itself is in its own postings once indexed.
-    if (PostingSize(k) > config_.block_size_max) {
+    if (PostingSize(k) > BlockCap(k)) {
       continue;
     }
     ForEachPosting(k, [&](std::uint32_t j) {
@@ -533,7 +561,7 @@ Result<std::vector<Event>> Resolver::AddBatch(std::vector<SourceRecord> records,
       while (j < index_base_.size() && index_base_[j].first == index_base_[i].first) {
         ++j;
       }
-      if (j - i > config_.block_size_max) {
+      if (j - i > BlockCap(index_base_[i].first)) {
         ++stats_.suppressed_blocks;
       }
       i = j;
@@ -555,7 +583,7 @@ Result<std::vector<Event>> Resolver::AddBatch(std::vector<SourceRecord> records,
       while (j < index_base_.size() && index_base_[j].first == index_base_[i].first) {
         ++j;
       }
-      if (j - i <= config_.block_size_max) {
+      if (j - i <= BlockCap(index_base_[i].first)) {
         for (std::size_t x = i; x < j; ++x) {
           for (std::size_t y = x + 1; y < j; ++y) {
             const std::uint64_t lo = std::min(index_base_[x].second, index_base_[y].second);

@@ -52,6 +52,10 @@ struct ResolverConfig {
   // Blocks (records sharing one key) larger than this are skipped: such a
   // key is generic (a store's phone, "main st") and would flood the scorer.
   std::size_t block_size_max = 32;
+  // The same for keys that are not identifiers (birth date, first name with
+  // street number or city, surname with postcode, ...): shared by strangers
+  // in proportion to the number of records.
+  std::size_t weak_block_size_max = 8;
   // Posterior match probability bands.
   double auto_merge_probability = 0.9;
   double review_probability = 0.2;
@@ -231,6 +235,8 @@ class Resolver {
   Scored ScorePattern(std::uint32_t a, std::uint32_t b, const Pattern& p,
                       Explanation* explain) const;
   void BlockKeys(const NormalizedRecord& n, std::vector<std::uint64_t>* keys) const;
+  // Largest block of `key` that is still scored (see weak_block_size_max).
+  std::size_t BlockCap(std::uint64_t key) const;
   void IndexRecord(std::uint32_t r);
   void Candidates(std::uint32_t r, std::vector<std::uint32_t>* out,
                   std::vector<std::uint32_t>* stamp, std::uint32_t stamp_value,

@@ -142,17 +142,18 @@ Status Journal::WriteEntry(std::int64_t id, const EntryDraft& d) {
   }
   store::Statement& s = *insert_entry_;
   s.Reset();
+  // Views: the draft and blob_ outlive Run() below.
   s.Bind(1, id)
-      .Bind(2, d.idempotency_key)
+      .BindView(2, d.idempotency_key)
       .Bind(3, d.effective_at.micros)
-      .Bind(4, d.correlation_id)
-      .Bind(5, first_order);
+      .BindView(4, d.correlation_id)
+      .BindView(5, first_order);
   if (d.reverses_entry_id.empty()) {
     s.BindNull(6);
   } else {
     s.Bind(6, *ParseEntryId(d.reverses_entry_id));  // validated by the engine
   }
-  s.BindBlob(7, blob_);
+  s.BindBlobView(7, blob_);
   HUB_TRY_STATUS(s.Run());
   for (const Posting& p : d.postings) {
     if (!p.dims.order_id.empty() && p.dims.order_id != first_order) {

@@ -119,6 +119,14 @@ class SqliteStatement final : public Statement {
     sqlite3_bind_blob64(stmt_, i, b.data(), b.size(), SQLITE_TRANSIENT);
     return *this;
   }
+  Statement& BindView(int i, std::string_view t) override {
+    sqlite3_bind_text64(stmt_, i, t.data(), t.size(), SQLITE_STATIC, SQLITE_UTF8);
+    return *this;
+  }
+  Statement& BindBlobView(int i, std::string_view b) override {
+    sqlite3_bind_blob64(stmt_, i, b.data(), b.size(), SQLITE_STATIC);
+    return *this;
+  }
   Result<bool> Step() override {
     const int rc = sqlite3_step(stmt_);
     if (rc == SQLITE_ROW) {

@@ -26,6 +26,13 @@ class Statement {
   virtual Statement& Bind(int index, std::int64_t value) = 0;
   virtual Statement& Bind(int index, std::string_view text) = 0;
   virtual Statement& BindBlob(int index, std::string_view bytes) = 0;
+  // The same without copying: the bytes must stay valid and unchanged until
+  // the statement has run (Run, or the last Step) — never a temporary. For
+  // hot writes of fields that outlive the call.
+  virtual Statement& BindView(int index, std::string_view text) { return Bind(index, text); }
+  virtual Statement& BindBlobView(int index, std::string_view bytes) {
+    return BindBlob(index, bytes);
+  }
   // Advances to the next row: true when a row is available, false when done.
   virtual Result<bool> Step() = 0;
   // Runs to completion (no rows expected); returns the number of rows changed.

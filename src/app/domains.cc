@@ -1,5 +1,7 @@
 #include "app/domains.h"
 
+#include "app/erasure.h"
+
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
@@ -368,6 +370,9 @@ identity::SourceRecord ToSourceRecord(const Customer& c) {
 }
 
 Status ApplyIdentityEvent(IdentityDomain& d, const Event& e, store::Connection* tx) {
+  if (const auto* marker = e.data.if_contains("hub_erased"); marker != nullptr) {
+    return ApplyErasedMarker(d, *marker);  // an erased person's record (rebuild)
+  }
   Customer c;
   if (e.type == "customer.upserted") {
     HUB_TRY(c, Data<Customer>(e));
@@ -383,6 +388,9 @@ Status ApplyIdentityEvent(IdentityDomain& d, const Event& e, store::Connection* 
   }
   if (c.lineage.source_id.empty()) {
     return Ok();  // an anonymous customer: nothing to resolve
+  }
+  if (c.first_name == Redactor::kErased && c.last_name == Redactor::kErased) {
+    return Ok();  // a scrubbed message replayed: nobody left to resolve
   }
   HUB_TRY(auto events, d.resolver->Add(ToSourceRecord(c)));
   if (tx == nullptr) {

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "app/erasure.h"
 #include "app/gauges.h"
 #include "app/hub.h"
 #include "app/mappings.h"
@@ -287,14 +288,18 @@ class HubReadModel final : public api::v1::ReadModel {
     return IdentityEventsJson(events);
   }
 
+  // The resolver forgets the person, then every stored copy of their data is
+  // scrubbed (see erasure.h); the answer says how much was rewritten.
   Result<json::object> Erase(const std::string& customer_id, const std::string& actor) override {
     HUB_TRY(auto id, ParseCustomerId(customer_id));
     auto& d = hub_.identity();
     std::lock_guard l(d.mu);
-    HUB_TRY(auto events, d.resolver->Erase(id));
-    HUB_TRY_STATUS(
-        RecordStewardAction(hub_.store(), "erase", customer_id, "", actor, SystemClock::Get()));
-    return IdentityEventsJson(events);
+    HUB_TRY(ErasureOutcome done, ErasePerson(d, hub_.store(), id, actor, SystemClock::Get()));
+    json::object out = IdentityEventsJson(done.events);
+    out["scrubbed"] = json::object{{"messages", done.scrubbed.messages},
+                                   {"events", done.scrubbed.events},
+                                   {"values", done.scrubbed.values}};
+    return out;
   }
 
   // --- orders ---

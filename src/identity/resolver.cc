@@ -922,7 +922,83 @@ Result<std::vector<Event>> Resolver::Unmerge(const RecordKey& record) {
   return std::vector<Event>{outbox_.back()};
 }
 
-Result<std::vector<Event>> Resolver::Erase(CustomerId id) {
+RecordKey Resolver::PseudonymousKey(const RecordKey& key) {
+  // The source id itself may be personal (an email), so it is hashed.
+  const std::uint64_t h = KeyHash(KeyKind::kEmail, key.source, key.id);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "erased-%016llx", static_cast<unsigned long long>(h));
+  return RecordKey{key.source, buf};
+}
+
+Result<std::vector<Event>> Resolver::ReplayErased(const RecordKey& pseudonymous_key,
+                                                  const std::vector<Event>& decisions) {
+  std::uint32_t r = 0;
+  if (auto found = Find(pseudonymous_key); found) {
+    r = *found;
+  } else {
+    r = static_cast<std::uint32_t>(state_.records.size());
+    StoredRecord s;
+    s.raw.key = pseudonymous_key;
+    s.erased = true;
+    state_.records.push_back(std::move(s));
+    by_key_.emplace(pseudonymous_key, r);
+  }
+  auto leave = [&](std::uint32_t rec) {
+    const CustomerId was = state_.records[rec].cluster;
+    if (was.value == 0) {
+      return;
+    }
+    if (auto c = state_.clusters.find(was.value); c != state_.clusters.end()) {
+      std::erase(c->second.members, rec);
+      if (c->second.members.empty()) {
+        state_.clusters.erase(c);
+      }
+    }
+    state_.records[rec].cluster = CustomerId{};
+  };
+  auto join = [&](std::uint32_t rec, CustomerId to) {
+    if (state_.records[rec].cluster == to) {
+      return;
+    }
+    leave(rec);
+    ClusterState& c = state_.clusters[to.value];
+    c.id = to;
+    c.members.push_back(rec);
+    state_.records[rec].cluster = to;
+    state_.next_customer_id = std::max(state_.next_customer_id, to.value + 1);
+  };
+  std::vector<Event> out;
+  for (const Event& d : decisions) {
+    switch (d.type) {
+      case EventType::kCreated:
+      case EventType::kLinked:
+        if (d.to.value == 0) {
+          return Fail(ErrorCode::kInvalidArgument, "a recorded decision names no customer", "to");
+        }
+        join(r, d.to);
+        out.push_back({d.type, {}, d.to, pseudonymous_key, "replay"});
+        break;
+      case EventType::kMerged: {
+        auto from = state_.clusters.find(d.from.value);
+        if (from == state_.clusters.end() || d.to.value == 0 || d.from == d.to) {
+          break;
+        }
+        const std::vector<std::uint32_t> members = from->second.members;
+        for (std::uint32_t m : members) {
+          join(m, d.to);
+        }
+        out.push_back({d.type, d.from, d.to, pseudonymous_key, "replay"});
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  return out;
+}
+
+Result<std::vector<Event>> Resolver::Erase(
+    CustomerId id, std::vector<std::pair<RecordKey, RecordKey>>* renamed_out) {
   auto it = state_.clusters.find(id.value);
   if (it == state_.clusters.end()) {
     return Fail(ErrorCode::kNotFound, "unknown customer " + id.ToString(), "customer_id");
@@ -934,13 +1010,12 @@ Result<std::vector<Event>> Resolver::Erase(CustomerId id) {
   std::map<RecordKey, RecordKey> renamed;
   for (std::uint32_t r : c.members) {
     StoredRecord& s = state_.records[r];
+    if (s.erased) {
+      continue;  // placed by ReplayErased: already pseudonymous, holds nothing
+    }
     TfRemove(s.norm);
     const RecordKey old = s.raw.key;
-    // Pseudonymous key: the source id itself may be personal (an email).
-    const std::uint64_t h = KeyHash(KeyKind::kEmail, old.source, old.id);
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "erased-%016llx", static_cast<unsigned long long>(h));
-    RecordKey pseudo{old.source, buf};
+    RecordKey pseudo = PseudonymousKey(old);
     by_key_.erase(old);
     by_key_.emplace(pseudo, r);
     renamed.emplace(old, pseudo);
@@ -951,6 +1026,9 @@ Result<std::vector<Event>> Resolver::Erase(CustomerId id) {
     s.erased = true;
   }
   c.erased = true;
+  if (renamed_out != nullptr) {
+    renamed_out->assign(renamed.begin(), renamed.end());
+  }
   auto scrub = [&renamed](RecordKey& k) {
     if (auto f = renamed.find(k); f != renamed.end()) {
       k = f->second;

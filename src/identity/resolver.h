@@ -206,8 +206,22 @@ class Resolver {
   // will not be linked back automatically to its former cluster-mates.
   Result<std::vector<Event>> Unmerge(const RecordKey& record);
   // Forget a person: personal data of every member record and the golden
-  // record dropped; the customer id stays as a pseudonymous tombstone.
-  Result<std::vector<Event>> Erase(CustomerId id);
+  // record dropped; the customer id stays as a pseudonymous tombstone. Each
+  // member's key becomes a pseudonymous one; `renamed`, when given, receives
+  // (old key, pseudonymous key) for every member.
+  Result<std::vector<Event>> Erase(CustomerId id,
+                                   std::vector<std::pair<RecordKey, RecordKey>>* renamed = nullptr);
+  // A rebuild meets an erased person's record only as its pseudonymous key
+  // and the decisions the resolver took when the record arrived (its data is
+  // gone from every stored copy): the record is placed as decided, without
+  // matching, so the customer ids of everyone else come out as they were.
+  // Decisions of type kCreated (cluster `to`, which also advances the id
+  // counter past it), kLinked (joins `to`) and kMerged (`from` into `to`)
+  // are replayed; others are ignored.
+  Result<std::vector<Event>> ReplayErased(const RecordKey& pseudonymous_key,
+                                          const std::vector<Event>& decisions);
+  // The pseudonymous key Erase gives a record.
+  static RecordKey PseudonymousKey(const RecordKey& key);
   Result<GoldenRecord> Golden(CustomerId id) const;
   Result<CustomerId> ClusterOf(const RecordKey& record) const;
 

@@ -1,0 +1,393 @@
+#include "app/erasure.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <cctype>
+#include <set>
+
+#include "app/domains.h"
+
+namespace hub::app {
+namespace {
+
+namespace json = boost::json;
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+// The digits of a phone-like string (only digits, spaces and + - ( ) .),
+// a leading country code 1 dropped; empty when not phone-like or short.
+std::string PhoneDigits(std::string_view s) {
+  std::string d;
+  for (char c : s) {
+    if (std::isdigit(static_cast<unsigned char>(c))) {
+      d += c;
+    } else if (c != ' ' && c != '+' && c != '-' && c != '(' && c != ')' && c != '.') {
+      return {};
+    }
+  }
+  if (d.size() == 11 && d.front() == '1') {
+    d.erase(0, 1);
+  }
+  return d.size() >= 7 ? d : std::string();
+}
+
+std::optional<identity::EventType> EventTypeNamed(std::string_view name) {
+  using identity::EventType;
+  for (EventType t : {EventType::kCreated, EventType::kLinked, EventType::kMerged,
+                      EventType::kUnmerged, EventType::kErased}) {
+    if (identity::EventName(t) == name) {
+      return t;
+    }
+  }
+  return std::nullopt;
+}
+
+identity::CustomerId CustomerIdFrom(std::string_view s) {
+  if (!s.starts_with("cus_")) {
+    return {};
+  }
+  std::uint64_t v = 0;
+  for (char c : s.substr(4)) {
+    if (!std::isdigit(static_cast<unsigned char>(c))) {
+      return {};
+    }
+    v = v * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  return identity::CustomerId{v};
+}
+
+// Redacts the personal parts of a translated event (its data and source),
+// leaving type, ids, key and correlation as they are.
+int RedactEvent(json::object& event, const Redactor& redactor) {
+  int n = 0;
+  for (const char* part : {"data", "source"}) {
+    if (auto* v = event.if_contains(part); v != nullptr) {
+      n += redactor.Redact(*v);
+    }
+  }
+  return n;
+}
+
+}  // namespace
+
+void Redactor::Add(std::string_view value) {
+  value = Trim(value);
+  if (value.size() < 2) {
+    return;
+  }
+  if (std::string d = PhoneDigits(value); !d.empty()) {
+    phones_.push_back(std::move(d));
+    return;
+  }
+  values_.push_back(Lower(value));
+}
+
+void Redactor::AddRecord(const identity::SourceRecord& record) {
+  using identity::Field;
+  for (std::size_t f = 0; f < identity::kFieldCount; ++f) {
+    const auto field = static_cast<Field>(f);
+    if (field == Field::kCountry || field == Field::kRegion) {
+      continue;
+    }
+    Add(record.get(field));
+  }
+  const std::string& first = record.get(Field::kFirstName);
+  const std::string& last = record.get(Field::kLastName);
+  if (!first.empty() && !last.empty()) {
+    Add(first + " " + last);
+    Add(last + " " + first);
+    Add(last + ", " + first);
+  }
+}
+
+bool Redactor::Matches(std::string_view s) const {
+  s = Trim(s);
+  if (s.size() < 2) {
+    return false;
+  }
+  if (std::string d = PhoneDigits(s); !d.empty()) {
+    return std::find(phones_.begin(), phones_.end(), d) != phones_.end();
+  }
+  const std::string l = Lower(s);
+  return std::find(values_.begin(), values_.end(), l) != values_.end();
+}
+
+int Redactor::Redact(json::value& v) const {
+  int n = 0;
+  if (v.is_string()) {
+    if (Matches(v.as_string())) {
+      v = json::string(kErased);
+      ++n;
+    }
+  } else if (v.is_array()) {
+    for (auto& x : v.as_array()) {
+      n += Redact(x);
+    }
+  } else if (v.is_object()) {
+    for (auto& [k, x] : v.as_object()) {
+      n += Redact(x);
+    }
+  }
+  return n;
+}
+
+int Redactor::RedactText(std::string& text) const {
+  int n = 0;
+  const std::string lower = Lower(text);
+  std::vector<std::pair<std::size_t, std::size_t>> hits;
+  for (const std::string& v : values_) {
+    if (v.size() < 4) {
+      continue;
+    }
+    for (std::size_t at = lower.find(v); at != std::string::npos; at = lower.find(v, at + 1)) {
+      hits.emplace_back(at, v.size());
+    }
+  }
+  // Leftmost first, the longest at a position ("ana souza" over "souza"),
+  // never overlapping; then replaced back to front so offsets stay valid.
+  std::sort(hits.begin(), hits.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first < b.first : a.second > b.second;
+  });
+  std::vector<std::pair<std::size_t, std::size_t>> chosen;
+  std::size_t end = 0;
+  for (const auto& h : hits) {
+    if (h.first >= end) {
+      chosen.push_back(h);
+      end = h.first + h.second;
+    }
+  }
+  for (auto it = chosen.rbegin(); it != chosen.rend(); ++it) {
+    text.replace(it->first, it->second, kErased);
+    ++n;
+  }
+  return n;
+}
+
+Result<ScrubCounts> ScrubErasedRecords(
+    store::Connection& conn,
+    const std::vector<std::pair<identity::RecordKey, identity::RecordKey>>& renamed,
+    const Redactor& redactor) {
+  ScrubCounts counts;
+  store::Transaction tx(conn);
+  HUB_TRY_STATUS(tx.Begin());
+  std::set<std::int64_t> seqs;
+  for (const auto& [old_key, pseudo_key] : renamed) {
+    const std::string old_s = old_key.ToString();
+    const std::string pseudo_s = pseudo_key.ToString();
+    std::vector<std::string> event_ids;
+    {
+      HUB_TRY(store::Statement * q,
+              conn.Prepare("SELECT DISTINCT event_id FROM identity_events WHERE record = $1 AND "
+                           "event_id <> ''"));
+      q->Bind(1, old_s);
+      for (;;) {
+        HUB_TRY(bool row, q->Step());
+        if (!row) {
+          break;
+        }
+        event_ids.push_back(q->Text(0));
+      }
+      q->Reset();
+    }
+    for (const std::string& event_id : event_ids) {
+      json::array decisions;
+      {
+        HUB_TRY(store::Statement * q,
+                conn.Prepare("SELECT type, from_id, to_id FROM identity_events WHERE event_id = "
+                             "$1 AND record = $2 ORDER BY seq"));
+        q->Bind(1, event_id).Bind(2, old_s);
+        for (;;) {
+          HUB_TRY(bool row, q->Step());
+          if (!row) {
+            break;
+          }
+          decisions.push_back(
+              json::object{{"type", q->Text(0)}, {"from", q->Text(1)}, {"to", q->Text(2)}});
+        }
+        q->Reset();
+      }
+      std::vector<std::pair<std::int64_t, std::string>> rows;
+      {
+        HUB_TRY(store::Statement * q,
+                conn.Prepare("SELECT message_seq, event FROM bus_work WHERE domain = 'identity' "
+                             "AND event_id = $1"));
+        q->Bind(1, event_id);
+        for (;;) {
+          HUB_TRY(bool row, q->Step());
+          if (!row) {
+            break;
+          }
+          rows.emplace_back(q->Int(0), q->Text(1));
+        }
+        q->Reset();
+      }
+      for (auto& [seq, text] : rows) {
+        boost::system::error_code ec;
+        json::value event = json::parse(text, ec);
+        if (ec || !event.is_object()) {
+          continue;
+        }
+        counts.values += RedactEvent(event.as_object(), redactor);
+        json::value& data = event.as_object()["data"];
+        if (!data.is_object()) {
+          data = json::object{};
+        }
+        data.as_object()["hub_erased"] =
+            json::object{{"record", pseudo_s}, {"decisions", decisions}};
+        HUB_TRY(store::Statement * up,
+                conn.Prepare("UPDATE bus_work SET event = $1 WHERE domain = 'identity' AND "
+                             "event_id = $2"));
+        up->Bind(1, json::serialize(event)).Bind(2, event_id);
+        HUB_TRY_STATUS(up->Run());
+        ++counts.events;
+        seqs.insert(seq);
+      }
+    }
+    for (const char* sql : {"UPDATE identity_events SET record = $2 WHERE record = $1",
+                            "UPDATE identity_actions SET a = $2 WHERE a = $1",
+                            "UPDATE identity_actions SET b = $2 WHERE b = $1"}) {
+      HUB_TRY(store::Statement * up, conn.Prepare(sql));
+      up->Bind(1, old_s).Bind(2, pseudo_s);
+      HUB_TRY_STATUS(up->Run());
+    }
+  }
+  for (const std::int64_t seq : seqs) {
+    {
+      HUB_TRY(store::Statement * q,
+              conn.Prepare("SELECT body, headers FROM bus_messages WHERE seq = $1"));
+      q->Bind(1, seq);
+      HUB_TRY(bool row, q->Step());
+      if (row) {
+        std::string body = q->Text(0);
+        std::string headers = q->Text(1);
+        q->Reset();
+        int n = 0;
+        boost::system::error_code ec;
+        json::value parsed = json::parse(body, ec);
+        if (!ec) {
+          n += redactor.Redact(parsed);
+          body = json::serialize(parsed);
+        } else {
+          n += redactor.RedactText(body);
+        }
+        json::value h = json::parse(headers, ec);
+        if (!ec) {
+          n += redactor.Redact(h);
+          headers = json::serialize(h);
+        }
+        HUB_TRY(store::Statement * up,
+                conn.Prepare("UPDATE bus_messages SET body = $1, headers = $2 WHERE seq = $3"));
+        up->BindBlob(1, body).Bind(2, headers).Bind(3, seq);
+        HUB_TRY_STATUS(up->Run());
+        counts.values += n;
+        ++counts.messages;
+      } else {
+        q->Reset();
+      }
+    }
+    std::vector<std::tuple<std::string, std::string, std::string>> others;
+    {
+      HUB_TRY(store::Statement * q,
+              conn.Prepare("SELECT domain, event_id, event FROM bus_work WHERE message_seq = $1 "
+                           "AND domain <> 'identity'"));
+      q->Bind(1, seq);
+      for (;;) {
+        HUB_TRY(bool row, q->Step());
+        if (!row) {
+          break;
+        }
+        others.emplace_back(q->Text(0), q->Text(1), q->Text(2));
+      }
+      q->Reset();
+    }
+    for (auto& [domain, event_id, text] : others) {
+      boost::system::error_code ec;
+      json::value event = json::parse(text, ec);
+      if (ec || !event.is_object()) {
+        continue;
+      }
+      const int n = RedactEvent(event.as_object(), redactor);
+      if (n == 0) {
+        continue;
+      }
+      HUB_TRY(store::Statement * up,
+              conn.Prepare("UPDATE bus_work SET event = $1 WHERE domain = $2 AND event_id = $3"));
+      up->Bind(1, json::serialize(event)).Bind(2, domain).Bind(3, event_id);
+      HUB_TRY_STATUS(up->Run());
+      counts.values += n;
+      ++counts.events;
+    }
+  }
+  HUB_TRY_STATUS(tx.Commit());
+  return counts;
+}
+
+Result<ErasureOutcome> ErasePerson(IdentityDomain& d, store::Store& store, identity::CustomerId id,
+                                   std::string_view actor, const Clock& clock) {
+  Redactor redactor;  // what identifies the person, read before it is forgotten
+  const auto& state = d.resolver->state();
+  if (auto c = state.clusters.find(id.value); c != state.clusters.end()) {
+    for (std::uint32_t r : c->second.members) {
+      redactor.AddRecord(state.records[r].raw);
+    }
+  }
+  std::vector<std::pair<identity::RecordKey, identity::RecordKey>> renamed;
+  ErasureOutcome out;
+  HUB_TRY(out.events, d.resolver->Erase(id, &renamed));
+  HUB_TRY_STATUS(RecordStewardAction(store, "erase", id.ToString(), "", actor, clock));
+  HUB_TRY(auto conn, store.Connect());
+  HUB_TRY(out.scrubbed, ScrubErasedRecords(*conn, renamed, redactor));
+  return out;
+}
+
+Status ApplyErasedMarker(IdentityDomain& d, const boost::json::value& marker) {
+  const auto* m = marker.if_object();
+  const auto* record = m != nullptr ? m->if_contains("record") : nullptr;
+  const auto* decisions = m != nullptr ? m->if_contains("decisions") : nullptr;
+  if (record == nullptr || !record->is_string() || decisions == nullptr || !decisions->is_array()) {
+    return Fail(ErrorCode::kInvalidArgument, "malformed erasure marker", "data.hub_erased");
+  }
+  const std::string_view key = record->as_string();
+  const auto colon = key.find(':');
+  if (colon == std::string_view::npos) {
+    return Fail(ErrorCode::kInvalidArgument, "erasure marker record is not source:id",
+                "data.hub_erased.record");
+  }
+  std::vector<identity::Event> replay;
+  for (const auto& v : decisions->as_array()) {
+    const auto* o = v.if_object();
+    if (o == nullptr) {
+      continue;
+    }
+    auto str = [o](const char* k) -> std::string_view {
+      const auto* x = o->if_contains(k);
+      return x != nullptr && x->is_string() ? std::string_view(x->as_string()) : "";
+    };
+    auto type = EventTypeNamed(str("type"));
+    if (!type) {
+      continue;
+    }
+    replay.push_back({*type, CustomerIdFrom(str("from")), CustomerIdFrom(str("to")), {}, ""});
+  }
+  identity::RecordKey k{std::string(key.substr(0, colon)), std::string(key.substr(colon + 1))};
+  return d.resolver->ReplayErased(k, replay).map([](auto&&) {});
+}
+
+}  // namespace hub::app

@@ -9,7 +9,8 @@
 // Shopify for pickup at SF-01: jacket JKT-01 120.00 and scarf SCF-02 30.00,
 // 10% code (12.00 / 3.00), 10% tax (10.80 / 2.70), total 148.50, paid 50.00
 // by gift card and 98.50 by card through Stripe; she picks both up; she
-// returns the scarf with her receipt (restocked, 29.70 back to her card);
+// returns the scarf with her receipt at SF-01's Square register (restocked,
+// 29.70 back to her card through Stripe);
 // Stripe pays out 98.50 − 3.16 fee − 29.70 refund = 65.64, and the bank
 // statement, dropped as a CSV file in <data>/inbox/csv/, shows it arrive.
 // Nobody runs `reconcile run`: the hub reconciles as the money moves.
@@ -133,16 +134,64 @@ const char* kPickup = R"({
                  {"id": 9002, "sku": "SCF-02", "quantity": 1}]
 })";
 
-const char* kReturn = R"({
-  "id": 8001, "order_id": 5551001, "created_at": "2026-11-12T15:00:00-08:00",
-  "note": "returned at SF-01 with receipt", "restock": true,
-  "refund_line_items": [{"id": 81, "line_item_id": 9002, "quantity": 1,
-    "restock_type": "return", "location_id": "SF-01", "subtotal": "27.00", "total_tax": "2.70",
-    "line_item": {"id": 9002, "sku": "SCF-02", "price": "30.00"}}],
-  "transactions": [{"id": 6003, "kind": "refund", "status": "success", "gateway": "stripe",
-    "amount": "29.70", "currency": "USD", "parent_id": 6002, "authorization": "re_demo_ana",
-    "processed_at": "2026-11-12T15:00:02-08:00"}],
-  "order_adjustments": []
+// Step 4 at the register: Square POS rings the return up as a new Square
+// order carrying `returns`, as RetrieveOrder returns it. The scarf was bought
+// on the web shop, not in Square, so the return names no Square
+// source_order_id: the order's reference_id is the web order's canonical id
+// and source_line_item_uid its line. Square cannot refund a card it never
+// charged; the clerk refunds it through Stripe, and the refund, as the
+// Refunds API returns it beside the order, is an external one naming Stripe's
+// refund id, which the payout settles. The whole page is POSTed to the
+// hub's Square endpoint signed like a notification.
+const char* kSquareReturn = R"({
+  "order": {
+    "id": "sq-ord-return-scarf", "location_id": "SF-01",
+    "reference_id": "shopify:demo-shop.myshopify.com:5551001",
+    "customer_id": "SQ-CUS-ANA", "source": {"name": "Square Point of Sale"},
+    "state": "COMPLETED", "version": 3,
+    "created_at": "2026-11-12T23:00:00Z", "updated_at": "2026-11-12T23:00:02Z",
+    "closed_at": "2026-11-12T23:00:02Z",
+    "returns": [{"uid": "ret-scarf",
+      "return_line_items": [{"uid": "ret-li-scarf", "source_line_item_uid": "9002",
+        "name": "Wool scarf", "quantity": "1", "item_type": "ITEM",
+        "catalog_object_id": "SCF-02", "note": "returned at SF-01 with receipt",
+        "base_price_money": {"amount": 3000, "currency": "USD"},
+        "variation_total_price_money": {"amount": 3000, "currency": "USD"},
+        "gross_return_money": {"amount": 3000, "currency": "USD"},
+        "total_discount_money": {"amount": 300, "currency": "USD"},
+        "total_tax_money": {"amount": 270, "currency": "USD"},
+        "total_money": {"amount": 2970, "currency": "USD"},
+        "applied_discounts": [{"uid": "ret-ad-scarf", "discount_uid": "ret-disc-welcome10",
+          "applied_money": {"amount": 300, "currency": "USD"}}],
+        "applied_taxes": [{"uid": "ret-at-scarf", "tax_uid": "ret-tax-sf",
+          "applied_money": {"amount": 270, "currency": "USD"}}]}],
+      "return_discounts": [{"uid": "ret-disc-welcome10", "name": "WELCOME10",
+        "type": "FIXED_PERCENTAGE", "percentage": "10",
+        "applied_money": {"amount": 300, "currency": "USD"}, "scope": "LINE_ITEM"}],
+      "return_taxes": [{"uid": "ret-tax-sf", "name": "SF Sales Tax", "type": "ADDITIVE",
+        "percentage": "10", "applied_money": {"amount": 270, "currency": "USD"},
+        "scope": "LINE_ITEM"}]}],
+    "return_amounts": {"total_money": {"amount": 2970, "currency": "USD"},
+      "tax_money": {"amount": 270, "currency": "USD"},
+      "discount_money": {"amount": 300, "currency": "USD"},
+      "tip_money": {"amount": 0, "currency": "USD"},
+      "service_charge_money": {"amount": 0, "currency": "USD"}},
+    "refunds": [{"id": "sq-rf-return-scarf", "location_id": "SF-01",
+      "transaction_id": "5551001", "tender_id": "6002",
+      "reason": "Returned at SF-01 with receipt",
+      "amount_money": {"amount": 2970, "currency": "USD"}, "status": "APPROVED",
+      "created_at": "2026-11-12T23:00:02Z"}],
+    "total_money": {"amount": 0, "currency": "USD"},
+    "total_tax_money": {"amount": 0, "currency": "USD"},
+    "total_discount_money": {"amount": 0, "currency": "USD"}
+  },
+  "refunds": [{"id": "sq-rf-return-scarf", "status": "COMPLETED", "location_id": "SF-01",
+    "unlinked": true, "destination_type": "EXTERNAL",
+    "destination_details": {"external_details": {"type": "CARD", "source": "Stripe",
+      "source_id": "re_demo_ana"}},
+    "amount_money": {"amount": 2970, "currency": "USD"}, "order_id": "sq-ord-return-scarf",
+    "reason": "Returned at SF-01 with receipt",
+    "created_at": "2026-11-12T23:00:02Z", "updated_at": "2026-11-12T23:00:02Z"}]
 })";
 
 const char* kPayoutPaid = R"({
@@ -191,7 +240,7 @@ struct Sender {
                          r ? fmt::format("HTTP {} {}", r->status, r->body) : r.error().ToString());
       return;
     }
-    out << fmt::format("  ✓ {:<58} HTTP {}\n", what, r->status);
+    out << fmt::format("  ✓ {:<76} HTTP {}\n", what, r->status);
   }
 
   void Shopify(const std::string& what, const std::string& topic, const std::string& id,
@@ -278,8 +327,8 @@ int RunDemo(CliContext& c, const std::string& data) {
             "demo-txn-card", kCardTxn);
   s.Shopify("3. Shopify: both items picked up at SF-01", "fulfillments/create", "demo-pickup",
             kPickup);
-  s.Shopify("4. Shopify POS: scarf returned with receipt, 29.70 to the card", "refunds/create",
-            "demo-return", kReturn);
+  s.Square("4. Square POS at SF-01: scarf returned with receipt, 29.70 back to the card",
+           kSquareReturn);
   s.Stripe("5. Stripe: payout po_demo_1 paid, 65.64", kPayoutPaid);
   // One connection for the demo's own writes and reads of the inbox.
   auto conn = (*hub)->store().Connect();
@@ -298,7 +347,7 @@ int RunDemo(CliContext& c, const std::string& data) {
     m.received_at = SystemClock::Get().Now();
     m.body = kPayoutLines;
     auto r = ops.Append(std::move(m));
-    c.out << fmt::format("  {} {:<58} {}\n", r ? "✓" : "✗",
+    c.out << fmt::format("  {} {:<76} {}\n", r ? "✓" : "✗",
                          "   Stripe: the payout's balance transactions (API page)",
                          r ? "stored" : r.error().ToString());
     s.failures += r ? 0 : 1;
@@ -319,7 +368,7 @@ int RunDemo(CliContext& c, const std::string& data) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
       }
     }
-    c.out << fmt::format("  {} {:<58} {}\n", swept ? "✓" : "✗",
+    c.out << fmt::format("  {} {:<76} {}\n", swept ? "✓" : "✗",
                          "6. Bank: statement dropped in inbox/csv/ (65.64 credit)",
                          swept                                           ? "ingested"
                          : fs::exists(drop / "failed" / file.filename()) ? "failed, see failed/"

@@ -5,12 +5,15 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <filesystem>
 #include <string>
 
 #include "connectors/adyen/adyen.h"
 #include "connectors/shopify/shopify.h"
 #include "connectors/square/square.h"
 #include "connectors/stripe/stripe.h"
+#include "core/event.h"
+#include "testing/testing.h"
 
 namespace hub {
 namespace {
@@ -185,6 +188,63 @@ TEST(SquareSignatureTest, SignsUrlPlusBody) {
   Delivery malformed = d;
   malformed.headers[0].second = "abc";
   ExpectUnauthenticated(c.Verify(malformed, Secrets{{"sq_key"}}, kClock), "malformed");
+}
+
+// A return rung up at Square POS, read back from the Orders API with its
+// refund beside it (tests/golden/square/return_cross_channel.input.json), is
+// POSTed to the Square endpoint signed exactly like a notification: HMAC-SHA256
+// of URL + body under the subscription's key, base64. Without an envelope
+// `type` the body's top-level "order" makes it the `order` page.
+TEST(SquareSignatureTest, ReturnOrderReadBackIsSignedAndTranslatedLikeANotification) {
+  const std::filesystem::path input = std::filesystem::path(__FILE__).parent_path() / ".." / ".." /
+                                      "tests" / "golden" / "square" /
+                                      "return_cross_channel.input.json";
+  SquareConnector c;
+  Delivery d;
+  d.account = "demo-merchant";
+  d.url = "https://hub.example.com/v1/webhooks/square/demo-merchant";
+  d.body = testing::ReadFile(input);
+  ASSERT_FALSE(d.body.empty()) << input;
+  d.headers = {{"x-square-hmacsha256-signature", B64(RawHmac("sq_key", d.url + d.body))}};
+  ASSERT_TRUE(c.Verify(d, Secrets{{"sq_key"}}, kClock).has_value());
+  ExpectUnauthenticated(c.Verify(d, Secrets{{"another_key"}}, kClock), "does not match");
+  Delivery tampered = d;
+  tampered.body.replace(tampered.body.find("2970"), 4, "9970");
+  ExpectUnauthenticated(c.Verify(tampered, Secrets{{"sq_key"}}, kClock), "does not match");
+
+  EXPECT_EQ(c.Topic(d).value(), "order");
+  EXPECT_EQ(c.DedupKey(d).value(), "sha256:" + Sha256Hex(d.body));
+  auto events = c.Translate(d);
+  ASSERT_TRUE(events.has_value()) << events.error().ToString();
+  ASSERT_EQ(events->size(), 2U);
+  const Event& ret = (*events)[0];
+  const Event& refund = (*events)[1];
+  EXPECT_EQ(ret.type, "return.created");
+  EXPECT_EQ(refund.type, "refund.created");
+  // The web order's canonical id, as the Shopify connector keys it.
+  EXPECT_EQ(ret.key, "shopify:demo-shop.myshopify.com:5551001");
+  EXPECT_EQ(refund.key, ret.key);
+  const auto& line = ret.data.at("lines").as_array().at(0).as_object();
+  EXPECT_EQ(line.at("line_id").as_string(), "9002");
+  EXPECT_EQ(line.at("sku").as_string(), "SCF-02");
+  EXPECT_EQ(line.at("quantity").as_int64(), 1);
+  EXPECT_TRUE(line.at("restock").as_bool());
+  EXPECT_EQ(ret.data.at("location_id").as_string(), "SF-01");
+  const auto& tender = refund.data.at("tenders").as_array().at(0).as_object();
+  EXPECT_EQ(tender.at("gateway").as_string(), "stripe");
+  EXPECT_EQ(tender.at("gateway_reference").as_string(), "re_demo_ana");
+  EXPECT_EQ(tender.at("kind").as_string(), "card");
+  EXPECT_EQ(tender.at("amount").as_object().at("amount").as_string(), "29.70");
+  EXPECT_EQ(refund.data.at("return_id").as_string(), "sq-ord-return-scarf");
+  // Deterministic: the same bytes give the same events.
+  auto again = c.Translate(d);
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(EventToJson((*again)[1]), EventToJson(refund));
+  // A body that is neither an envelope nor an order page names what is missing.
+  Delivery neither = d;
+  neither.body = R"({"refunds":[]})";
+  EXPECT_EQ(c.Topic(neither).error().field, "type");
+  EXPECT_EQ(c.DedupKey(neither).error().field, "event_id");
 }
 
 // ---- Adyen -----------------------------------------------------------------

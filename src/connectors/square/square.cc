@@ -3,6 +3,9 @@
 // re-read); the order read back from the API (topic "order") becomes
 // order.updated with the amount check Σ((base + modifiers) × qty) − discounts
 // + service charges + additive tax == total_money.
+// A read-back order carrying `returns` is a return rung up at the register:
+// return.created and refund.created keyed by the order the goods came from
+// (see "returns" below and docs/events.md, "Square returns").
 #include "connectors/square/square.h"
 
 #include <fmt/format.h>
@@ -317,8 +320,412 @@ Order ReadFullOrder(od::value& v, Ctx& ctx, std::string* version) {
   return o;
 }
 
-// Topic "order": {"order": {…}} as RetrieveOrder / BatchRetrieveOrders return it.
+// ---- returns ---------------------------------------------------------------
+//
+// A return rung up at the register is a new Square order carrying `returns`
+// (OrderReturn) and the `refunds` that paid it back (Refund). Which order the
+// goods came from:
+//   * returns[].source_order_id set: a Square sale, "square:<account>:<id>";
+//   * unset (Square calls it an unlinked return): the sale happened outside
+//     Square, and the order's reference_id, "the ID of an entity in another
+//     system", must be that sale's canonical order id, "<system>:<account>:
+//     <source order id>" (a Shopify web order: "shopify:<shop>:<order id>"),
+//     and return_line_items[].source_line_item_uid that order's line id.
+// Money Square did not move itself (the card of a web order, refunded through
+// its own gateway) is known only from the refund as the Refunds API returns it
+// (PaymentRefund, destination_details.external_details: source = the gateway,
+// source_id = its refund id), which the page carries beside the order:
+// {"order": {…}, "refunds": [{…PaymentRefund…}]}.
+
+struct SquareReturnLine {
+  ReturnLine line;
+  bool has_quantity = false;
+  std::optional<Money> base, gross, discount, tax, total;
+};
+
+struct SquareOrderRefund {
+  std::string id, tender_id, reason, status;
+  std::optional<Money> amount;
+  Instant created_at;
+};
+
+struct SquareReturnOrder {
+  std::string id, version, location_id, reference_id, source_order_id;
+  Instant created_at, updated_at;
+  std::size_t returns = 0;
+  bool sells = false;  // line_items: an exchange
+  std::vector<SquareReturnLine> lines;
+  std::optional<Money> return_total, return_tax;
+  std::vector<SquareOrderRefund> refunds;
+};
+
+// A PaymentRefund (GET /v2/refunds/{id}) beside the order: where the money went.
+struct SquarePaymentRefund {
+  std::string id, payment_id, destination_type, external_type, external_source, external_id;
+};
+
+// "<system>:<account>:<id>" with every part non-empty; nullopt otherwise.
+std::optional<std::string> CanonicalOrderKey(std::string_view ref) {
+  const std::size_t a = ref.find(':');
+  if (a == std::string_view::npos || a == 0) {
+    return std::nullopt;
+  }
+  const std::size_t b = ref.find(':', a + 1);
+  if (b == std::string_view::npos || b == a + 1 || b + 1 == ref.size()) {
+    return std::nullopt;
+  }
+  for (char c : ref.substr(0, a)) {
+    if (c < 'a' || c > 'z') {
+      return std::nullopt;
+    }
+  }
+  return std::string(ref);
+}
+
+// OrderMoneyAmounts: total_money and tax_money.
+void ReadReturnAmounts(od::value& v, SquareReturnOrder& r) {
+  ForEachField(v, [&](std::string_view k, od::value& f) {
+    if (k == "total_money") {
+      r.return_total = ReadMoney(f);
+    } else if (k == "tax_money") {
+      r.return_tax = ReadMoney(f);
+    }
+  });
+}
+
+void ReadOrderReturn(od::value& v, SquareReturnOrder& r) {
+  ++r.returns;
+  ForEachField(v, [&](std::string_view k, od::value& f) {
+    if (k == "source_order_id") {
+      r.source_order_id = Id(f);
+    } else if (k == "return_amounts" && !IsNull(f)) {
+      ReadReturnAmounts(f, r);
+    } else if (k == "return_line_items") {
+      ForEachElement(f, [&](std::int64_t, od::value& li) {
+        SquareReturnLine l;
+        ForEachField(li, [&](std::string_view lk, od::value& lf) {
+          if (lk == "source_line_item_uid") {
+            l.line.line_id = Id(lf);
+          } else if (lk == "catalog_object_id") {
+            l.line.sku = Id(lf);
+          } else if (lk == "quantity") {
+            l.line.quantity = Int(lf);
+            l.has_quantity = true;
+          } else if (lk == "note") {
+            l.line.reason = std::string(Str(lf));
+          } else if (lk == "base_price_money") {
+            l.base = ReadMoney(lf);
+          } else if (lk == "gross_return_money") {
+            l.gross = ReadMoney(lf);
+          } else if (lk == "total_discount_money") {
+            l.discount = ReadMoney(lf);
+          } else if (lk == "total_tax_money") {
+            l.tax = ReadMoney(lf);
+          } else if (lk == "total_money") {
+            l.total = ReadMoney(lf);
+          }
+        });
+        if (!l.has_quantity) {
+          Throw(ErrorCode::kInvalidArgument, "a returned line needs its quantity", "quantity");
+        }
+        if (l.line.quantity <= 0) {
+          Throw(ErrorCode::kInvalidArgument, "a returned quantity must be positive", "quantity");
+        }
+        if (l.line.line_id.empty() && l.line.sku.empty()) {
+          Throw(ErrorCode::kInvalidArgument,
+                "a returned line needs source_line_item_uid (the line it returns) or "
+                "catalog_object_id",
+                "source_line_item_uid");
+        }
+        // Square POS puts returned items back in stock at the returning location.
+        l.line.restock = true;
+        if (l.base && l.gross && MulMoney(*l.base, l.line.quantity, "quantity") != *l.gross) {
+          Throw(ErrorCode::kAmountMismatch,
+                fmt::format("base {} x {} != gross_return_money {}", l.base->ToDecimal(),
+                            l.line.quantity, l.gross->ToDecimal()),
+                "gross_return_money");
+        }
+        if (l.gross && l.total) {
+          const Money zero = Money::Zero(l.gross->currency());
+          const Money expected =
+              AddMoney(SubMoney(*l.gross, l.discount.value_or(zero)), l.tax.value_or(zero));
+          if (expected != *l.total) {
+            Throw(ErrorCode::kAmountMismatch,
+                  fmt::format("gross {} - discounts {} + tax {} = {} but total_money is {}",
+                              l.gross->ToDecimal(), l.discount.value_or(zero).ToDecimal(),
+                              l.tax.value_or(zero).ToDecimal(), expected.ToDecimal(),
+                              l.total->ToDecimal()),
+                  "total_money");
+          }
+        }
+        r.lines.push_back(std::move(l));
+      });
+    }
+  });
+}
+
+void ReadReturnOrder(od::value& v, SquareReturnOrder& r) {
+  ForEachField(v, [&](std::string_view k, od::value& f) {
+    if (k == "id") {
+      r.id = Id(f);
+    } else if (k == "version") {
+      r.version = Id(f);
+    } else if (k == "location_id") {
+      r.location_id = Id(f);
+    } else if (k == "reference_id") {
+      r.reference_id = Id(f);
+    } else if (k == "created_at") {
+      r.created_at = Time(f).value_or(Instant{});
+    } else if (k == "updated_at") {
+      r.updated_at = Time(f).value_or(Instant{});
+    } else if (k == "line_items") {
+      ForEachElement(f, [&](std::int64_t, od::value&) { r.sells = true; });
+    } else if (k == "returns") {
+      ForEachElement(f, [&](std::int64_t, od::value& ret) { ReadOrderReturn(ret, r); });
+    } else if (k == "return_amounts" && !IsNull(f) && !r.return_total) {
+      ReadReturnAmounts(f, r);
+    } else if (k == "refunds") {
+      ForEachElement(f, [&](std::int64_t, od::value& rf) {
+        SquareOrderRefund x;
+        ForEachField(rf, [&](std::string_view rk, od::value& rv) {
+          if (rk == "id") {
+            x.id = Id(rv);
+          } else if (rk == "tender_id") {
+            x.tender_id = Id(rv);
+          } else if (rk == "reason") {
+            x.reason = std::string(Str(rv));
+          } else if (rk == "status") {
+            x.status = std::string(Str(rv));
+          } else if (rk == "amount_money") {
+            x.amount = ReadMoney(rv);
+          } else if (rk == "created_at") {
+            x.created_at = Time(rv).value_or(Instant{});
+          }
+        });
+        if (x.id.empty() || !x.amount) {
+          Throw(ErrorCode::kInvalidArgument, "a refund needs its id and amount_money",
+                x.id.empty() ? "id" : "amount_money");
+        }
+        r.refunds.push_back(std::move(x));
+      });
+    }
+  });
+}
+
+SquarePaymentRefund ReadPaymentRefund(od::value& v) {
+  SquarePaymentRefund p;
+  ForEachField(v, [&](std::string_view k, od::value& f) {
+    if (k == "id") {
+      p.id = Id(f);
+    } else if (k == "payment_id") {
+      p.payment_id = Id(f);
+    } else if (k == "destination_type") {
+      p.destination_type = std::string(Str(f));
+    } else if (k == "destination_details" && !IsNull(f)) {
+      ForEachField(f, [&](std::string_view dk, od::value& df) {
+        if (dk != "external_details" || IsNull(df)) {
+          return;
+        }
+        ForEachField(df, [&](std::string_view ek, od::value& ef) {
+          if (ek == "type") {
+            p.external_type = std::string(Str(ef));
+          } else if (ek == "source") {
+            p.external_source = std::string(Str(ef));
+          } else if (ek == "source_id") {
+            p.external_id = Id(ef);
+          }
+        });
+      });
+    }
+  });
+  return p;
+}
+
+void EmitReturnOrder(const SquareReturnOrder& sq, const std::vector<SquarePaymentRefund>& paid,
+                     Ctx& ctx) {
+  if (sq.id.empty()) {
+    Throw(ErrorCode::kInvalidArgument, "order id is missing", "order.id");
+  }
+  if (sq.returns != 1) {
+    Throw(
+        ErrorCode::kUnmapped,
+        fmt::format("order {} carries {} returns; one per order is translated", sq.id, sq.returns),
+        "order.returns");
+  }
+  if (sq.sells) {
+    Throw(ErrorCode::kUnmapped,
+          fmt::format("order {} both sells (line_items) and returns: exchanges are not "
+                      "translated yet",
+                      sq.id),
+          "order.line_items");
+  }
+  if (sq.lines.empty()) {
+    Throw(ErrorCode::kInvalidArgument, fmt::format("return order {} returns no lines", sq.id),
+          "order.returns[0].return_line_items");
+  }
+  std::string key;
+  const bool cross_channel = sq.source_order_id.empty();
+  if (!cross_channel) {
+    key = ctx.Key(sq.source_order_id);
+  } else if (auto k = CanonicalOrderKey(sq.reference_id); k) {
+    key = std::move(*k);
+  } else {
+    Throw(ErrorCode::kInvalidArgument,
+          sq.reference_id.empty()
+              ? fmt::format("return order {} has no returns[].source_order_id (not a Square "
+                            "sale) and no reference_id naming the original order as "
+                            "<system>:<account>:<order id>",
+                            sq.id)
+              : fmt::format("return order {}: reference_id \"{}\" is not an order id of the form "
+                            "<system>:<account>:<order id>",
+                            sq.id, sq.reference_id),
+          "order.reference_id");
+  }
+  const Currency currency = sq.lines.front().total ? sq.lines.front().total->currency()
+                            : sq.return_total      ? sq.return_total->currency()
+                            : !sq.refunds.empty()  ? sq.refunds.front().amount->currency()
+                                                   : Currency();
+  if (!currency.valid()) {
+    Throw(ErrorCode::kInvalidArgument, "the return has no amounts", "order.return_amounts");
+  }
+  const Money zero = Money::Zero(currency);
+  Money lines_total = zero;
+  Money lines_tax = zero;
+  bool all_totals = true;
+  for (const auto& l : sq.lines) {
+    all_totals = all_totals && l.total.has_value();
+    lines_total = AddMoney(lines_total, l.total.value_or(zero));
+    lines_tax = AddMoney(lines_tax, l.tax.value_or(zero));
+  }
+  if (sq.return_total && all_totals && *sq.return_total != lines_total) {
+    Throw(ErrorCode::kAmountMismatch,
+          fmt::format("return order {}: lines total {} but return_amounts.total_money is {}", sq.id,
+                      lines_total.ToDecimal(), sq.return_total->ToDecimal()),
+          "order.return_amounts.total_money");
+  }
+  const Money returned = sq.return_total.value_or(lines_total);
+  const Instant at = sq.created_at.micros != 0 ? sq.created_at : sq.updated_at;
+  Return ret;
+  ret.return_id = sq.id;
+  ret.order_id = key;
+  ret.location_id = sq.location_id;
+  ret.with_receipt = true;
+  for (const auto& l : sq.lines) {
+    ret.lines.push_back(l.line);
+  }
+  ret.occurred_at = at;
+  ret.lineage = ctx.MakeLineage(sq.id, sq.version);
+  ctx.Emit("return.created", key, sq.id, at, ToJson(ret, EventStorage()));
+
+  Money refunded = zero;
+  for (std::size_t i = 0; i < sq.refunds.size(); ++i) {
+    const SquareOrderRefund& x = sq.refunds[i];
+    const bool failed = x.status == "FAILED" || x.status == "REJECTED";
+    if (x.status != "APPROVED" && x.status != "COMPLETED" && !failed) {
+      continue;  // PENDING: nothing has moved yet
+    }
+    const SquarePaymentRefund* p = nullptr;
+    for (const auto& candidate : paid) {
+      if (candidate.id == x.id) {
+        p = &candidate;
+      }
+    }
+    Tender t;
+    t.tender_id = x.tender_id;
+    t.amount = *x.amount;
+    t.status = "refunded";
+    t.occurred_at = x.created_at.micros != 0 ? x.created_at : at;
+    if (p != nullptr && !p->external_source.empty()) {
+      // Refunded outside Square: the gateway's name and its own refund id.
+      t.gateway = Lower(p->external_source);
+      t.gateway_reference = p->external_id;
+      t.kind = p->external_type == "CARD" ? TenderKind::kCard : TenderKind::kOther;
+      if (t.gateway_reference.empty()) {
+        Throw(ErrorCode::kInvalidArgument,
+              fmt::format("refund {} went through {} but names no refund there", x.id,
+                          p->external_source),
+              "refunds.destination_details.external_details.source_id");
+      }
+    } else if (!cross_channel) {
+      t.gateway = "square";
+      t.gateway_reference = p != nullptr && !p->payment_id.empty() ? p->payment_id : x.tender_id;
+    } else {
+      Throw(ErrorCode::kInvalidArgument,
+            fmt::format("refund {} of a return bought outside Square: Square did not move that "
+                        "money, so its PaymentRefund (destination_details.external_details: the "
+                        "gateway and its refund id) must be beside the order in \"refunds\"",
+                        x.id),
+            "refunds");
+    }
+    if (!(t.amount.currency() == currency)) {
+      Throw(ErrorCode::kInvalidArgument,
+            fmt::format("refund {} is in {}, the return in {}", x.id, t.amount.currency().code(),
+                        currency.code()),
+            "order.refunds.amount_money");
+    }
+    if (!failed) {
+      refunded = AddMoney(refunded, t.amount);
+    }
+    Refund r;
+    r.refund_id = x.id;
+    r.order_id = key;
+    r.return_id = sq.id;
+    r.amount = t.amount;
+    r.shipping_refunded = zero;
+    // The tax goes back with the return's only refund; split refunds name none.
+    r.tax_refunded = sq.refunds.size() == 1 ? sq.return_tax.value_or(lines_tax) : zero;
+    r.reason = x.reason;
+    r.occurred_at = t.occurred_at;
+    r.tenders.push_back(std::move(t));
+    r.lineage = ctx.MakeLineage(x.id, sq.version);
+    const Instant refund_at = r.occurred_at;
+    ctx.Emit(failed ? "refund.failed" : "refund.created", key, x.id, refund_at,
+             ToJson(r, EventStorage()));
+  }
+  if (refunded.minor_units() > returned.minor_units()) {
+    Throw(ErrorCode::kAmountMismatch,
+          fmt::format("return order {}: refunds {} exceed the return's {}", sq.id,
+                      refunded.ToDecimal(), returned.ToDecimal()),
+          "order.refunds");
+  }
+}
+
+// Topic "order" with a return order: {"order": {…}, "refunds": [{…}]} (or
+// "refund": {…}, as GetPaymentRefund returns it).
+void TranslateReturnPage(od::document& doc, Ctx& ctx) {
+  SquareReturnOrder sq;
+  std::vector<SquarePaymentRefund> paid;
+  ForEachField(doc.get_object().value(), [&](std::string_view k, od::value& f) {
+    if (k == "order") {
+      ReadReturnOrder(f, sq);
+    } else if (k == "refunds") {
+      ForEachElement(f, [&](std::int64_t, od::value& v) { paid.push_back(ReadPaymentRefund(v)); });
+    } else if (k == "refund" && !IsNull(f)) {
+      paid.push_back(ReadPaymentRefund(f));
+    }
+  });
+  EmitReturnOrder(sq, paid, ctx);
+}
+
+// Topic "order": {"order": {…}} as RetrieveOrder / BatchRetrieveOrders return
+// it; an order carrying `returns` is a return (TranslateReturnPage).
 void TranslateOrderPage(od::document& doc, Ctx& ctx) {
+  bool has_returns = false;
+  ForEachField(doc.get_object().value(), [&](std::string_view k, od::value& f) {
+    if (k != "order") {
+      return;
+    }
+    ForEachField(f, [&](std::string_view ok, od::value& of) {
+      if (ok == "returns") {
+        ForEachElement(of, [&](std::int64_t, od::value&) { has_returns = true; });
+      }
+    });
+  });
+  Reiterate(doc);
+  if (has_returns) {
+    TranslateReturnPage(doc, ctx);
+    return;
+  }
   ForEachField(doc.get_object().value(), [&](std::string_view k, od::value& f) {
     if (k != "order") {
       return;
@@ -924,6 +1331,24 @@ bool Translated(std::string_view topic) {
 
 bool IsPage(std::string_view topic) { return topic == "order" || topic == "payout_entries"; }
 
+// Whether the body's top level holds `key` as an object (no envelope needed).
+Result<bool> HasTopLevelObject(std::string_view body, std::string_view key) {
+  bool found = false;
+  auto r = RunTranslator(body, [&](od::document& doc) {
+    auto f = doc.get_object().value().find_field_unordered(key);
+    if (f.error() == simdjson::SUCCESS) {
+      found = f.value_unsafe().type().value() == od::json_type::object;
+    } else if (f.error() != simdjson::NO_SUCH_FIELD) {
+      throw simdjson::simdjson_error(f.error());
+    }
+    return std::vector<Event>{};
+  });
+  if (!r) {
+    return Fail(r.error());
+  }
+  return found;
+}
+
 }  // namespace
 
 Status SquareConnector::Verify(const Delivery& delivery, const Secrets& secrets,
@@ -964,6 +1389,12 @@ Result<std::string> SquareConnector::DedupKey(const Delivery& delivery) const {
   }
   HUB_TRY(auto id, PeekBody(delivery.body, "event_id"));
   if (!id || id->empty()) {
+    if (delivery.topic.empty()) {
+      HUB_TRY(const bool order, HasTopLevelObject(delivery.body, "order"));
+      if (order) {
+        return "sha256:" + Sha256Hex(delivery.body);  // an order read back, POSTed
+      }
+    }
     return Fail(ErrorCode::kInvalidArgument, "Square event has no event_id", "event_id");
   }
   return *id;
@@ -975,6 +1406,10 @@ Result<std::string> SquareConnector::Topic(const Delivery& delivery) const {
   }
   HUB_TRY(auto type, PeekBody(delivery.body, "type"));
   if (!type || type->empty()) {
+    HUB_TRY(const bool order, HasTopLevelObject(delivery.body, "order"));
+    if (order) {
+      return std::string("order");
+    }
     return Fail(ErrorCode::kInvalidArgument, "Square event has no type", "type");
   }
   return *type;

@@ -18,6 +18,9 @@ class SquareConnector final : public Connector {
   // The envelope's event_id; for API pages (topic "order", "payout_entries")
   // "sha256:" + hash of the body.
   Result<std::string> DedupKey(const Delivery& delivery) const override;
+  // Delivery::topic, else the envelope's `type`; a body POSTed without an
+  // envelope whose top level holds an "order" object is the "order" page (an
+  // order read back from the API, signed like a notification).
   Result<std::string> Topic(const Delivery& delivery) const override;
   Result<std::vector<Event>> Translate(const Delivery& delivery) const override;
 };

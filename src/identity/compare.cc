@@ -2,6 +2,8 @@
 // first (exact, then edit distance); Jaro-Winkler only when needed.
 #include "identity/compare.h"
 
+#include <array>
+
 #include <algorithm>
 #include <vector>
 
@@ -48,13 +50,13 @@ std::uint8_t NameLevel(std::string_view a, std::string_view b, std::string_view 
   if (!a_canon.empty() && a_canon == b_canon) {
     return 4;
   }
-  const double jw = JaroWinkler(a, b);
+  const double jw = JaroWinklerFloor(a, b, 0.88);
   if (jw >= 0.94) {
     return 4;
   }
   // Swapped given/surname, typos allowed on the crossed fields.
-  if ((!b_other.empty() && JaroWinkler(a, b_other) >= 0.88) ||
-      (!a_other.empty() && JaroWinkler(a_other, b) >= 0.88)) {
+  if ((!b_other.empty() && JaroWinklerFloor(a, b_other, 0.88) >= 0.88) ||
+      (!a_other.empty() && JaroWinklerFloor(a_other, b, 0.88) >= 0.88)) {
     if (jw < 0.88) {
       return 2;
     }
@@ -135,15 +137,15 @@ std::uint8_t StreetLevel(const NormalizedRecord& a, const NormalizedRecord& b) {
   if (a.street == b.street) {
     return 5;
   }
-  const double jw = JaroWinkler(a.street, b.street);
+  const double jw = JaroWinklerFloor(a.street, b.street, 0.88);
   if (jw >= 0.94) {
     return 4;
   }
   if (jw >= 0.88 || TokenSetJaccard(a.street, b.street) >= 0.5) {
     return 3;
   }
-  if ((!b.line2.empty() && JaroWinkler(a.street, b.line2) >= 0.9) ||
-      (!a.line2.empty() && JaroWinkler(a.line2, b.street) >= 0.9)) {
+  if ((!b.line2.empty() && JaroWinklerFloor(a.street, b.line2, 0.9) >= 0.9) ||
+      (!a.line2.empty() && JaroWinklerFloor(a.line2, b.street, 0.9) >= 0.9)) {
     return 2;
   }
   return 1;
@@ -156,12 +158,12 @@ std::uint8_t Line2Level(const NormalizedRecord& a, const NormalizedRecord& b) {
   if (a.line2 == b.line2) {
     return 4;
   }
-  const double jw = JaroWinkler(a.line2, b.line2);
+  const double jw = JaroWinklerFloor(a.line2, b.line2, 0.88);
   if (jw >= 0.88) {
     return 3;
   }
-  if ((!b.street.empty() && JaroWinkler(a.line2, b.street) >= 0.9) ||
-      (!a.street.empty() && JaroWinkler(a.street, b.line2) >= 0.9)) {
+  if ((!b.street.empty() && JaroWinklerFloor(a.line2, b.street, 0.9) >= 0.9) ||
+      (!a.street.empty() && JaroWinklerFloor(a.street, b.line2, 0.9) >= 0.9)) {
     return 2;
   }
   return 1;
@@ -174,7 +176,7 @@ std::uint8_t CityLevel(std::string_view a, std::string_view b) {
   if (a == b) {
     return 4;
   }
-  const double jw = JaroWinkler(a, b);
+  const double jw = JaroWinklerFloor(a, b, 0.88);
   return jw >= 0.94 ? 3 : (jw >= 0.88 ? 2 : 1);
 }
 
@@ -284,6 +286,45 @@ double JaroWinkler(std::string_view a, std::string_view b) {
     ++prefix;
   }
   return jaro + static_cast<double>(prefix) * 0.1 * (1.0 - jaro);
+}
+
+double JaroWinklerFloor(std::string_view a, std::string_view b, double floor) {
+  if (a.empty() || b.empty()) {
+    return 0.0;
+  }
+  if (a == b) {
+    return 1.0;
+  }
+  // Jaro matches pair equal characters, so their number is at most the size
+  // of the multiset intersection; folding bytes into 64 buckets can only
+  // raise that count, so the bound stays an upper bound.
+  std::array<std::uint8_t, 64> count{};
+  for (char c : a) {
+    auto& n = count[static_cast<unsigned char>(c) & 63u];
+    n = static_cast<std::uint8_t>(std::min(255, n + 1));
+  }
+  std::size_t common = 0;
+  for (char c : b) {
+    auto& n = count[static_cast<unsigned char>(c) & 63u];
+    if (n > 0) {
+      --n;
+      ++common;
+    }
+  }
+  const double m = static_cast<double>(common);
+  const double jaro_max =
+      common == 0
+          ? 0.0
+          : (m / static_cast<double>(a.size()) + m / static_cast<double>(b.size()) + 1.0) / 3.0;
+  std::size_t prefix = 0;
+  while (prefix < 4 && prefix < a.size() && prefix < b.size() && a[prefix] == b[prefix]) {
+    ++prefix;
+  }
+  const double jw_max = jaro_max + static_cast<double>(prefix) * 0.1 * (1.0 - jaro_max);
+  if (jw_max < floor) {
+    return 0.0;
+  }
+  return JaroWinkler(a, b);
 }
 
 int DamerauLevenshtein(std::string_view a, std::string_view b, int cap) {

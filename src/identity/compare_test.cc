@@ -96,3 +96,46 @@ TEST(TermFrequencies, RareValuesWeighMore) {
 
 }  // namespace
 }  // namespace hub::identity
+
+namespace hub::identity {
+namespace {
+
+// The bound never hides a value at or above the floor: over random strings
+// from a small alphabet (many shared letters) and name-like pairs, the
+// bounded function equals JaroWinkler whenever that reaches the floor, and
+// is 0 otherwise.
+TEST(JaroWinklerFloorTest, AgreesWithJaroWinklerAtAndAboveTheFloor) {
+  std::mt19937 rng(11);
+  auto word = [&](std::size_t max_len, const std::string& alphabet) {
+    std::string w(1 + rng() % max_len, 'a');
+    for (char& c : w) {
+      c = alphabet[rng() % alphabet.size()];
+    }
+    return w;
+  };
+  int above = 0;
+  for (int i = 0; i < 20000; ++i) {
+    const std::string alphabet = i % 2 == 0 ? "abcde" : "abcdefghijklmnopqrstuvwxyz0123 ";
+    const std::string a = word(i % 3 == 0 ? 80 : 12, alphabet);
+    std::string b = i % 4 == 0 ? a : word(i % 3 == 0 ? 80 : 12, alphabet);
+    if (i % 4 == 0 && !b.empty()) {
+      b[rng() % b.size()] = 'x';  // a near miss
+    }
+    for (const double floor : {0.88, 0.9}) {
+      const double exact = JaroWinkler(a, b);
+      const double bounded = JaroWinklerFloor(a, b, floor);
+      if (exact >= floor) {
+        ++above;
+        ASSERT_EQ(bounded, exact) << a << " / " << b;
+      } else {
+        ASSERT_TRUE(bounded == 0.0 || bounded == exact) << a << " / " << b;
+      }
+    }
+  }
+  EXPECT_GT(above, 1000);
+  EXPECT_EQ(JaroWinklerFloor("smith", "garcia", 0.88), 0.0);
+  EXPECT_EQ(JaroWinklerFloor("martha", "marhta", 0.88), JaroWinkler("martha", "marhta"));
+}
+
+}  // namespace
+}  // namespace hub::identity

@@ -65,10 +65,10 @@ std::uint64_t KeyHash(KeyKind kind, std::string_view a, std::string_view b = {})
 
 KeyKind KindOf(std::uint64_t key) { return static_cast<KeyKind>(key >> 59); }
 
-// Identifiers (email, phone, loyalty and national ids) and the name key
-// single a person out; the others (a birth date, a first name with a street
-// number or a city, ...) are shared by ever more strangers as the customer
-// base grows. Their blocks get the smaller cap, or a million records would
+// Identifiers (email, phone, loyalty and national ids) single a person out;
+// the others (the name key, a birth date, a first name with a street number
+// or a city, ...) are shared by ever more strangers as the customer base
+// grows: at a million customers "james smith" is hundreds of people. Their blocks get the smaller cap, or a million records would
 // bring tens of millions of candidate pairs, nearly all strangers, and EM
 // would fit its "match" class to those.
 bool IsIdentifierKey(std::uint64_t key) {
@@ -78,7 +78,6 @@ bool IsIdentifierKey(std::uint64_t key) {
     case KeyKind::kLoyalty:
     case KeyKind::kNationalId:
     case KeyKind::kEmailLocal:
-    case KeyKind::kNameSwap:
       return true;
     default:
       return false;

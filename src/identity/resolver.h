@@ -52,9 +52,9 @@ struct ResolverConfig {
   // Blocks (records sharing one key) larger than this are skipped: such a
   // key is generic (a store's phone, "main st") and would flood the scorer.
   std::size_t block_size_max = 32;
-  // The same for keys that are not identifiers (birth date, first name with
-  // street number or city, surname with postcode, ...): shared by strangers
-  // in proportion to the number of records.
+  // The same for keys that are not identifiers (the name, birth date, first
+  // name with street number or city, surname with postcode, ...): shared by
+  // strangers in proportion to the number of records.
   std::size_t weak_block_size_max = 8;
   // Posterior match probability bands.
   double auto_merge_probability = 0.9;

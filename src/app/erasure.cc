@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cctype>
+#include <fstream>
+#include <iterator>
 #include <set>
 
 #include "app/domains.h"
@@ -46,6 +48,44 @@ std::string PhoneDigits(std::string_view s) {
     d.erase(0, 1);
   }
   return d.size() >= 7 ? d : std::string();
+}
+
+// Spans of `text` that are phone numbers however formatted: runs of digits
+// and the separators people write between them (" -().+"), starting at a
+// digit, '+' or '(' and ending at a digit, holding 7 or more digits. Calls
+// fn(start, length, digits) with a leading country code 1 dropped.
+template <typename Fn>
+void ForEachPhoneRun(std::string_view text, Fn&& fn) {
+  auto sep = [](char c) {
+    return c == ' ' || c == '-' || c == '(' || c == ')' || c == '.' || c == '+';
+  };
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const char c = text[i];
+    if (!std::isdigit(static_cast<unsigned char>(c)) && c != '+' && c != '(') {
+      ++i;
+      continue;
+    }
+    std::size_t j = i;
+    std::size_t last_digit = std::string_view::npos;
+    std::string digits;
+    while (j < text.size() && (std::isdigit(static_cast<unsigned char>(text[j])) || sep(text[j]))) {
+      if (std::isdigit(static_cast<unsigned char>(text[j]))) {
+        digits += text[j];
+        last_digit = j;
+      }
+      ++j;
+    }
+    if (last_digit != std::string_view::npos) {
+      if (digits.size() == 11 && digits.front() == '1') {
+        digits.erase(0, 1);
+      }
+      if (digits.size() >= 7) {
+        fn(i, last_digit + 1 - i, digits);
+      }
+    }
+    i = j > i ? j : i + 1;
+  }
 }
 
 std::optional<identity::EventType> EventTypeNamed(std::string_view name) {
@@ -94,6 +134,7 @@ void Redactor::Add(std::string_view value) {
   }
   if (std::string d = PhoneDigits(value); !d.empty()) {
     phones_.push_back(std::move(d));
+    texts_.push_back(Lower(value));
     return;
   }
   values_.push_back(Lower(value));
@@ -129,6 +170,26 @@ bool Redactor::Matches(std::string_view s) const {
   return std::find(values_.begin(), values_.end(), l) != values_.end();
 }
 
+bool Redactor::HoldsIdentifier(std::string_view text) const {
+  const std::string l = Lower(text);
+  for (const std::string& v : values_) {
+    if (v.find('@') != std::string::npos && l.find(v) != std::string::npos) {
+      return true;
+    }
+  }
+  for (const std::string& t : texts_) {
+    if (t.size() >= 7 && l.find(t) != std::string::npos) {
+      return true;
+    }
+  }
+  // Phones written another way than in the records.
+  bool hit = false;
+  ForEachPhoneRun(text, [&](std::size_t, std::size_t, const std::string& digits) {
+    hit = hit || std::find(phones_.begin(), phones_.end(), digits) != phones_.end();
+  });
+  return hit;
+}
+
 int Redactor::Redact(json::value& v) const {
   int n = 0;
   if (v.is_string()) {
@@ -152,7 +213,14 @@ int Redactor::RedactText(std::string& text) const {
   int n = 0;
   const std::string lower = Lower(text);
   std::vector<std::pair<std::size_t, std::size_t>> hits;
-  for (const std::string& v : values_) {
+  std::vector<const std::string*> needles;
+  for (const auto* list : {&values_, &texts_}) {
+    for (const std::string& v : *list) {
+      needles.push_back(&v);
+    }
+  }
+  for (const std::string* needle : needles) {
+    const std::string& v = *needle;
     if (v.size() < 4) {
       continue;
     }
@@ -160,6 +228,11 @@ int Redactor::RedactText(std::string& text) const {
       hits.emplace_back(at, v.size());
     }
   }
+  ForEachPhoneRun(text, [&](std::size_t at, std::size_t len, const std::string& digits) {
+    if (std::find(phones_.begin(), phones_.end(), digits) != phones_.end()) {
+      hits.emplace_back(at, len);
+    }
+  });
   // Leftmost first, the longest at a position ("ana souza" over "souza"),
   // never overlapping; then replaced back to front so offsets stay valid.
   std::sort(hits.begin(), hits.end(), [](const auto& a, const auto& b) {
@@ -268,6 +341,23 @@ Result<ScrubCounts> ScrubErasedRecords(
       HUB_TRY_STATUS(up->Run());
     }
   }
+  // Messages that never reached the resolver (quarantined, dead-lettered,
+  // waiting) are the person's when they hold one of their identifiers.
+  {
+    HUB_TRY(store::Statement * q,
+            conn.Prepare("SELECT seq, CAST(body AS TEXT) FROM bus_messages WHERE state <> "
+                         "'translated'"));
+    for (;;) {
+      HUB_TRY(bool row, q->Step());
+      if (!row) {
+        break;
+      }
+      if (redactor.HoldsIdentifier(q->Text(1))) {
+        seqs.insert(q->Int(0));
+      }
+    }
+    q->Reset();
+  }
   for (const std::int64_t seq : seqs) {
     {
       HUB_TRY(store::Statement * q,
@@ -339,8 +429,63 @@ Result<ScrubCounts> ScrubErasedRecords(
   return counts;
 }
 
+Result<int> ScrubInboxFiles(const std::filesystem::path& inbox, const Redactor& redactor) {
+  namespace fs = std::filesystem;
+  int files = 0;
+  std::error_code ec;
+  if (inbox.empty() || !fs::is_directory(inbox, ec)) {
+    return files;
+  }
+  for (const auto& source : fs::directory_iterator(inbox, ec)) {
+    for (const char* kept : {"done", "failed"}) {
+      const fs::path dir = source.path() / kept;
+      if (!fs::is_directory(dir, ec)) {
+        continue;
+      }
+      for (const auto& f : fs::directory_iterator(dir, ec)) {
+        if (!f.is_regular_file()) {
+          continue;
+        }
+        std::ifstream in(f.path(), std::ios::binary);
+        std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        if (!in.good() && !in.eof()) {
+          return Fail(ErrorCode::kIo, fmt::format("cannot read {}", f.path().string()));
+        }
+        if (!redactor.HoldsIdentifier(text)) {
+          continue;
+        }
+        boost::system::error_code jec;
+        json::value parsed = json::parse(text, jec);
+        if (!jec) {
+          redactor.Redact(parsed);
+          text = json::serialize(parsed);
+        } else {
+          redactor.RedactText(text);
+        }
+        // Written beside, then renamed over: never half a file.
+        const fs::path tmp = f.path().string() + ".erasing";
+        {
+          std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+          out << text;
+          if (!out.good()) {
+            return Fail(ErrorCode::kIo, fmt::format("cannot write {}", tmp.string()));
+          }
+        }
+        fs::rename(tmp, f.path(), ec);
+        if (ec) {
+          return Fail(ErrorCode::kIo,
+                      fmt::format("cannot replace {}: {}", f.path().string(), ec.message()));
+        }
+        ++files;
+      }
+    }
+  }
+  return files;
+}
+
 Result<ErasureOutcome> ErasePerson(IdentityDomain& d, store::Store& store, identity::CustomerId id,
-                                   std::string_view actor, const Clock& clock) {
+                                   std::string_view actor, const Clock& clock,
+                                   const std::filesystem::path& inbox) {
   Redactor redactor;  // what identifies the person, read before it is forgotten
   const auto& state = d.resolver->state();
   if (auto c = state.clusters.find(id.value); c != state.clusters.end()) {
@@ -354,6 +499,7 @@ Result<ErasureOutcome> ErasePerson(IdentityDomain& d, store::Store& store, ident
   HUB_TRY_STATUS(RecordStewardAction(store, "erase", id.ToString(), "", actor, clock));
   HUB_TRY(auto conn, store.Connect());
   HUB_TRY(out.scrubbed, ScrubErasedRecords(*conn, renamed, redactor));
+  HUB_TRY(out.scrubbed.files, ScrubInboxFiles(inbox, redactor));
   return out;
 }
 

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <boost/json/fwd.hpp>
+#include <filesystem>
 #include <string>
 #include <utility>
 #include <vector>
@@ -41,6 +42,11 @@ class Redactor {
   void AddRecord(const identity::SourceRecord& record);
   void Add(std::string_view value);
   bool Matches(std::string_view s) const;
+  // True when `text` holds one of the person's identifiers (an e-mail
+  // address, or a phone number as the source wrote it): how a message or a
+  // file that never reached the resolver (quarantined, dead-lettered) is
+  // known to be theirs. Names alone are not enough: others share them.
+  bool HoldsIdentifier(std::string_view text) const;
   // Replaces every matching string value (never a key) in `v` by kErased;
   // returns how many.
   int Redact(boost::json::value& v) const;
@@ -52,17 +58,22 @@ class Redactor {
  private:
   std::vector<std::string> values_;  // lowercased, trimmed
   std::vector<std::string> phones_;  // digits
+  std::vector<std::string> texts_;   // phones as written (lowercased), for text search
 };
 
 struct ScrubCounts {
   int messages = 0;  // raw messages rewritten
   int events = 0;    // translated events rewritten (all domains)
   int values = 0;    // strings replaced
+  int files = 0;     // files of the drop folder's done/ and failed/ rewritten
 };
 
 // Scrubs, in one transaction on `conn`, everything stored for the records
 // `renamed` (old key -> pseudonymous key, as Resolver::Erase reports them)
-// using `redactor` (built from those records before the erasure).
+// using `redactor` (built from those records before the erasure): the
+// messages that carried those records, and any message not translated
+// (quarantined, dead-lettered, waiting) that holds one of the person's
+// identifiers.
 Result<ScrubCounts> ScrubErasedRecords(
     store::Connection& conn,
     const std::vector<std::pair<identity::RecordKey, identity::RecordKey>>& renamed,
@@ -73,11 +84,18 @@ struct ErasureOutcome {
   ScrubCounts scrubbed;
 };
 
+// Rewrites the files kept under `inbox` (<data>/inbox/<source>/done and
+// failed, the drop folder's copies of what it ingested) that hold one of the
+// person's identifiers. Returns how many.
+Result<int> ScrubInboxFiles(const std::filesystem::path& inbox, const Redactor& redactor);
+
 // The whole erasure of customer `id`: the resolver forgets the person, the
 // steward action is recorded for the rebuild, and every stored copy is
-// scrubbed. The caller holds d.mu.
+// scrubbed, the drop folder's files under `inbox` included (empty: none).
+// The caller holds d.mu.
 Result<ErasureOutcome> ErasePerson(IdentityDomain& d, store::Store& store, identity::CustomerId id,
-                                   std::string_view actor, const Clock& clock);
+                                   std::string_view actor, const Clock& clock,
+                                   const std::filesystem::path& inbox = {});
 
 // The rebuild's side: places the erased record of an identity event whose
 // data carries a "hub_erased" marker as the marker's decisions say.

@@ -8,6 +8,9 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "app/domains.h"
 #include "core/model_json.h"
@@ -189,15 +192,60 @@ TEST_F(ErasureTest, EveryStoredCopyIsScrubbedAndTheRebuildKeepsEveryoneElsesIds)
   const std::string bob = ClusterOf(live_, kBob);
   const std::string bob_body = Body(2);
 
+  // A delivery that never reached the resolver (quarantined: not JSON) and
+  // a file the drop folder kept after ingesting it.
+  auto dlq = conn_->Prepare(
+      "INSERT INTO bus_messages (seq, id, source, account, topic, dedup_key, received_at, "
+      "correlation_id, traceparent, headers, url, body, state) VALUES ($1, $2, 'shopify', 'm', "
+      "'customers/update', $2, 0, $2, '', '[]', '', $3, 'dlq')");
+  ASSERT_TRUE(dlq);
+  (*dlq)
+      ->Bind(1, std::int64_t{100})
+      .Bind(2, "msg_bad_ana")
+      .BindBlob(
+          3, std::string(R"({"id": 7001, "email": "Ana.Souza@example.com", "note": "Ana Souza)"));
+  ASSERT_TRUE((*dlq)->Run());
+  (*dlq)->Reset();
+  (*dlq)
+      ->Bind(1, std::int64_t{101})
+      .Bind(2, "msg_bad_bob")
+      .BindBlob(3, std::string(R"({"id": 7002, "email": "bob.lima@example.com", "note": "Ana)"));
+  ASSERT_TRUE((*dlq)->Run());
+  const auto inbox = dir_.path() / "inbox";
+  std::filesystem::create_directories(inbox / "csv" / "done");
+  const auto kept = inbox / "csv" / "done" / "crm_export.csv";
+  {
+    std::ofstream f(kept);
+    f << "id,name,phone,city\nC1,Ana Souza,415-555-0134,San Francisco\n"
+         "C2,Bob Lima,(212) 555-0199,New York\n";
+  }
+  std::filesystem::create_directories(inbox / "csv" / "failed");
+  const auto other = inbox / "csv" / "failed" / "stock.csv";
+  {
+    std::ofstream f(other);
+    f << "sku,location,on_hand\nSCF-02,SF-01,5\n";
+  }
+
   ErasureOutcome done;
   {
     std::lock_guard l(live_.mu);
     auto r = ErasePerson(live_, *store_, identity::CustomerId{std::stoull(ana.substr(4))},
-                         "steward@example.com", SystemClock::Get());
+                         "steward@example.com", SystemClock::Get(), inbox);
     ASSERT_TRUE(r) << r.error().ToString();
     done = std::move(*r);
   }
-  EXPECT_EQ(done.scrubbed.messages, 2);
+  EXPECT_EQ(done.scrubbed.messages, 3) << "two customer webhooks and the quarantined one";
+  EXPECT_EQ(done.scrubbed.files, 1);
+  auto slurp = [](const std::filesystem::path& p) {
+    std::ifstream in(p);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  EXPECT_EQ(slurp(kept),
+            "id,name,phone,city\nC1,[erased],[erased],[erased]\n"
+            "C2,Bob Lima,(212) 555-0199,New York\n");
+  EXPECT_EQ(slurp(other), "sku,location,on_hand\nSCF-02,SF-01,5\n");
+  EXPECT_EQ(Body(101), R"({"id": 7002, "email": "bob.lima@example.com", "note": "Ana)")
+      << "someone else's quarantined message stays: a first name is not an identifier";
   EXPECT_EQ(done.scrubbed.events, 4) << "identity and orders copies of both messages";
   EXPECT_GT(done.scrubbed.values, 10);
 

@@ -294,11 +294,14 @@ class HubReadModel final : public api::v1::ReadModel {
     HUB_TRY(auto id, ParseCustomerId(customer_id));
     auto& d = hub_.identity();
     std::lock_guard l(d.mu);
-    HUB_TRY(ErasureOutcome done, ErasePerson(d, hub_.store(), id, actor, SystemClock::Get()));
+    HUB_TRY(ErasureOutcome done,
+            ErasePerson(d, hub_.store(), id, actor, SystemClock::Get(),
+                        std::filesystem::path(hub_.config().store.data_dir) / "inbox"));
     json::object out = IdentityEventsJson(done.events);
     out["scrubbed"] = json::object{{"messages", done.scrubbed.messages},
                                    {"events", done.scrubbed.events},
-                                   {"values", done.scrubbed.values}};
+                                   {"values", done.scrubbed.values},
+                                   {"files", done.scrubbed.files}};
     return out;
   }
 

@@ -68,9 +68,9 @@ KeyKind KindOf(std::uint64_t key) { return static_cast<KeyKind>(key >> 59); }
 // Identifiers (email, phone, loyalty and national ids) single a person out;
 // the others (the name key, a birth date, a first name with a street number
 // or a city, ...) are shared by ever more strangers as the customer base
-// grows: at a million customers "james smith" is hundreds of people. Their blocks get the smaller cap, or a million records would
-// bring tens of millions of candidate pairs, nearly all strangers, and EM
-// would fit its "match" class to those.
+// grows: at a million customers "james smith" is hundreds of people. Their blocks get the smaller
+// cap, or a million records would bring tens of millions of candidate pairs, nearly all strangers,
+// and EM would fit its "match" class to those.
 bool IsIdentifierKey(std::uint64_t key) {
   switch (KindOf(key)) {
     case KeyKind::kEmail:

@@ -323,19 +323,20 @@ class BusImpl final : public Bus {
                     "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
                     "ON CONFLICT (source, account, dedup_key) DO NOTHING"));
         const std::string& id = m.id;
+        // Views, not copies: the pending message outlives the statement's run.
         ins->Bind(1, seq)
-            .Bind(2, id)
-            .Bind(3, m.source)
-            .Bind(4, m.account)
-            .Bind(5, m.topic)
-            .Bind(6, m.dedup_key)
+            .BindView(2, id)
+            .BindView(3, m.source)
+            .BindView(4, m.account)
+            .BindView(5, m.topic)
+            .BindView(6, m.dedup_key)
             .Bind(7, m.received_at.micros)
-            .Bind(8, m.correlation_id)
-            .Bind(9, m.traceparent)
-            .Bind(10, p->headers_json)
-            .Bind(11, m.url)
-            .BindBlob(12, m.body)
-            .Bind(13, p->translated ? "translated" : "new");
+            .BindView(8, m.correlation_id)
+            .BindView(9, m.traceparent)
+            .BindView(10, p->headers_json)
+            .BindView(11, m.url)
+            .BindBlobView(12, m.body)
+            .BindView(13, p->translated ? "translated" : "new");
         HUB_TRY(std::int64_t changed, ins->Run());
         if (changed == 1) {
           if (p->translated) {

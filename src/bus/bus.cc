@@ -518,14 +518,16 @@ class BusImpl final : public Bus {
       HUB_TRY_STATUS(SetMessageState(conn, m.seq, "translated"));
     }
     HUB_TRY_STATUS(tx.Commit());
+    // Queue the work before the messages leave the translate backlog, or
+    // WaitIdle could see neither and call the bus idle in between.
+    for (auto& [dq, item] : enqueued) {
+      Enqueue(*dq, std::move(item));
+    }
     translate_backlog_ -= static_cast<std::int64_t>(msgs.size());
     if (translate_backlog_ < 0) {
       translate_backlog_ = 0;
     }
     M().translate_backlog.Set(translate_backlog_.load());
-    for (auto& [dq, item] : enqueued) {
-      Enqueue(*dq, std::move(item));
-    }
     return static_cast<int>(msgs.size());
   }
 

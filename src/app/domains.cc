@@ -235,7 +235,13 @@ Status ApplyFinanceEvent(FinanceDomain& d, const Event& e, const bus::RawMessage
   const std::string& t = e.type;
   Result<orders::Processed> r = orders::Processed{};
   std::vector<ledger::EntryDraft> direct;  // postings that do not go through the book
-  if (t == "order.created" || t == "order.updated" || t == "order.paid" || t == "order.changed") {
+  if (t == "order.changed") {
+    // A notification (Square's order.created / order.updated) names the order
+    // and its state but carries no lines or amounts: nothing to post. The
+    // order read back from the API (order.updated) carries the change.
+    return Ok();
+  }
+  if (t == "order.created" || t == "order.updated" || t == "order.paid") {
     HUB_TRY(Order o, Data<Order>(e));
     Stamp(o, e, msg);
     r = proc.Handle(o);

@@ -208,7 +208,15 @@ class BusImpl final : public Bus {
     p->start = clock_.Now();
     bool wake = false;
     {
-      std::lock_guard l(ingest_mu_);
+      std::unique_lock l(ingest_mu_);
+      if (stopping_) {
+        // Checked again under the lock: the committer leaves once it finds
+        // the queue empty after Stop(), and nothing queued later would be
+        // answered.
+        l.unlock();
+        p->done(Fail(ErrorCode::kUnavailable, "the hub is shutting down; retry shortly"));
+        return;
+      }
       // The committer sleeps only on an empty queue: one wake-up per batch.
       wake = ingest_queue_.empty();
       ingest_queue_.push_back(std::move(p));

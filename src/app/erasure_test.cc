@@ -13,6 +13,7 @@
 #include <iterator>
 
 #include "app/domains.h"
+#include "app/store_test_base.h"
 #include "core/model_json.h"
 #include "testing/testing.h"
 
@@ -34,17 +35,10 @@ const Person kBob{"shopify",        "7002",       "Bob",      "Lima", "bob.lima@
 const Person kCarl{"shopify",        "7003",      "Carl",    "Mota", "carl.mota@example.com",
                    "(312) 555-0142", "4 Lake St", "Chicago", "60601"};
 
-class ErasureTest : public ::testing::Test {
+class ErasureTest : public StoreTestBase {
  protected:
   void SetUp() override {
-    auto s = store::OpenSqliteStore({.path = (dir_.path() / "hub.db").string()});
-    ASSERT_TRUE(s) << s.error().ToString();
-    store_ = std::move(*s);
-    ASSERT_TRUE(store_->Migrate(bus::Operations::Migrations()));
-    ASSERT_TRUE(store_->Migrate(DomainMigrations()));
-    auto c = store_->Connect();
-    ASSERT_TRUE(c);
-    conn_ = std::move(*c);
+    OpenStore(/*with_domains=*/true);
     live_.resolver = std::make_unique<identity::Resolver>();
   }
 
@@ -117,17 +111,7 @@ class ErasureTest : public ::testing::Test {
       ASSERT_TRUE(ApplyIdentityEvent(live_, e, conn_.get()));
       live_.resolver->DrainEvents();
       for (const char* domain : {"identity", "orders"}) {
-        auto q = conn_->Prepare(
-            "INSERT INTO bus_work (domain, event_id, message_seq, idx, key, event, state, "
-            "attempts, next_at, park_deadline, attempt_log) VALUES ($1, $2, $3, 0, $4, $5, "
-            "'done', 1, 0, 0, '[]')");
-        ASSERT_TRUE(q);
-        (*q)->Bind(1, domain)
-            .Bind(2, e.event_id)
-            .Bind(3, seq_)
-            .Bind(4, e.key)
-            .Bind(5, EventToJson(e));
-        ASSERT_TRUE((*q)->Run());
+        InsertDoneWork(domain, e, seq_);
       }
       ASSERT_TRUE(tx.Commit());
     }
@@ -176,9 +160,6 @@ class ErasureTest : public ::testing::Test {
     return body;
   }
 
-  testing::TempDir dir_;
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<store::Connection> conn_;
   IdentityDomain live_;
   std::int64_t seq_ = 0;
 };

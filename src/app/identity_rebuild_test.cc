@@ -6,23 +6,17 @@
 #include <gtest/gtest.h>
 
 #include "app/domains.h"
+#include "app/store_test_base.h"
 #include "core/model_json.h"
 #include "testing/testing.h"
 
 namespace hub::app {
 namespace {
 
-class IdentityRebuildTest : public ::testing::Test {
+class IdentityRebuildTest : public StoreTestBase {
  protected:
   void SetUp() override {
-    auto s = store::OpenSqliteStore({.path = (dir_.path() / "hub.db").string()});
-    ASSERT_TRUE(s) << s.error().ToString();
-    store_ = std::move(*s);
-    ASSERT_TRUE(store_->Migrate(bus::Operations::Migrations()));
-    ASSERT_TRUE(store_->Migrate(DomainMigrations()));
-    auto c = store_->Connect();
-    ASSERT_TRUE(c);
-    conn_ = std::move(*c);
+    OpenStore(/*with_domains=*/true);
     live_.resolver = std::make_unique<identity::Resolver>();
   }
 
@@ -49,13 +43,7 @@ class IdentityRebuildTest : public ::testing::Test {
       ASSERT_TRUE(ApplyIdentityEvent(live_, e, nullptr));
       live_.resolver->DrainEvents();
     }
-    auto q = conn_->Prepare(
-        "INSERT INTO bus_work (domain, event_id, message_seq, idx, key, event, state, attempts, "
-        "next_at, park_deadline, attempt_log) VALUES ('identity', $1, $2, 0, $3, $4, 'done', 1, "
-        "0, 0, '[]')");
-    ASSERT_TRUE(q);
-    (*q)->Bind(1, e.event_id).Bind(2, seq_).Bind(3, e.key).Bind(4, EventToJson(e));
-    ASSERT_TRUE((*q)->Run());
+    InsertDoneWork("identity", e, seq_);
   }
 
   static identity::CustomerId Id(const std::string& s) {
@@ -67,9 +55,6 @@ class IdentityRebuildTest : public ::testing::Test {
     return c ? c->ToString() : "(" + c.error().ToString() + ")";
   }
 
-  testing::TempDir dir_;
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<store::Connection> conn_;
   IdentityDomain live_;
   std::int64_t seq_ = 0;
 };

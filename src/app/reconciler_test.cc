@@ -11,6 +11,7 @@
 #include <fstream>
 #include <thread>
 
+#include "app/store_test_base.h"
 #include "core/model_json.h"
 #include "testing/testing.h"
 
@@ -20,17 +21,9 @@ namespace {
 const Currency kUsd = *Currency::FromCode("USD");
 Money Usd(std::int64_t minor) { return Money(minor, kUsd); }
 
-class ReconcilerTest : public ::testing::Test {
+class ReconcilerTest : public StoreTestBase {
  protected:
-  void SetUp() override {
-    auto s = store::OpenSqliteStore({.path = (dir_.path() / "hub.db").string()});
-    ASSERT_TRUE(s) << s.error().ToString();
-    store_ = std::move(*s);
-    ASSERT_TRUE(store_->Migrate(bus::Operations::Migrations()));
-    auto c = store_->Connect();
-    ASSERT_TRUE(c);
-    conn_ = std::move(*c);
-  }
+  void SetUp() override { OpenStore(/*with_domains=*/false); }
 
   // Appends one applied reconcile-domain event, as the bus would.
   void Apply(const std::string& type, boost::json::object data) {
@@ -42,13 +35,7 @@ class ReconcilerTest : public ::testing::Test {
     e.occurred_at = clock_.Now();
     e.source = {"stripe", "acct", "x"};
     e.data = std::move(data);
-    auto q = conn_->Prepare(
-        "INSERT INTO bus_work (domain, event_id, message_seq, idx, key, event, state, attempts, "
-        "next_at, park_deadline, attempt_log) VALUES ('reconcile', $1, $2, 0, 'k', $3, 'done', "
-        "1, 0, 0, '[]')");
-    ASSERT_TRUE(q);
-    (*q)->Bind(1, e.event_id).Bind(2, seq_).Bind(3, EventToJson(e));
-    ASSERT_TRUE((*q)->Run());
+    InsertDoneWork("reconcile", e, seq_);
   }
 
   void Tender(const std::string& charge, std::int64_t minor) {
@@ -101,10 +88,7 @@ class ReconcilerTest : public ::testing::Test {
     return done();
   }
 
-  testing::TempDir dir_;
   FakeClock clock_{*ParseRfc3339("2026-03-10T12:00:00Z")};
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<store::Connection> conn_;
   std::int64_t seq_ = 0;
 };
 

@@ -526,14 +526,17 @@ class BusImpl final : public Bus {
       HUB_TRY_STATUS(SetMessageState(conn, m.seq, "translated"));
     }
     HUB_TRY_STATUS(tx.Commit());
-    // Queue the work before the messages leave the translate backlog, or
-    // WaitIdle could see neither and call the bus idle in between.
-    for (auto& [dq, item] : enqueued) {
-      Enqueue(*dq, std::move(item));
-    }
-    translate_backlog_ -= static_cast<std::int64_t>(msgs.size());
-    if (translate_backlog_ < 0) {
-      translate_backlog_ = 0;
+    // Message by message, its work is queued before it leaves the translate
+    // backlog: WaitIdle never sees it in neither, and the backlog counts it
+    // twice for one message's hand-over at most.
+    std::size_t k = 0;
+    for (auto& [m, replay_domain] : msgs) {
+      for (; k < enqueued.size() && enqueued[k].second.seq == m.seq; ++k) {
+        Enqueue(*enqueued[k].first, std::move(enqueued[k].second));
+      }
+      if (--translate_backlog_ < 0) {
+        translate_backlog_ = 0;
+      }
     }
     M().translate_backlog.Set(translate_backlog_.load());
     return static_cast<int>(msgs.size());

@@ -377,6 +377,8 @@ class BusImpl final : public Bus {
       }
       return;
     }
+    // The generation first: see TranslateBatch's reset of the counter.
+    ++ingest_generation_;
     translate_backlog_ += fresh;
     M().translate_backlog.Set(translate_backlog_.load());
     M().group_size.ObserveMicros(static_cast<std::int64_t>(batch.size()) * 50);
@@ -477,6 +479,7 @@ class BusImpl final : public Bus {
 
   Result<int> TranslateBatch(store::Connection& conn) {
     std::vector<std::pair<RawMessage, std::string>> msgs;  // message, replay_domain
+    const std::uint64_t generation = ingest_generation_.load();
     {
       HUB_TRY(store::Statement * q,
               conn.Prepare(fmt::format("SELECT {}, COALESCE(replay_domain, '') FROM "
@@ -493,8 +496,14 @@ class BusImpl final : public Bus {
       q->Reset();
     }
     if (msgs.empty()) {
-      // Keep the counter honest if replays were requested from another process.
-      translate_backlog_ = 0;
+      // Keep the counter honest if replays were requested from another
+      // process, unless a group was committed since this pass began: its
+      // messages may be newer than what the query saw, and zeroing the
+      // count after the committer added them would let WaitIdle call the
+      // bus idle with work stored but not yet translated.
+      if (ingest_generation_.load() == generation) {
+        translate_backlog_ = 0;
+      }
       return 0;
     }
     std::vector<std::pair<DomainQueue*, Item>> enqueued;
@@ -991,6 +1000,7 @@ class BusImpl final : public Bus {
   std::mutex translate_mu_;
   std::condition_variable translate_cv_;
   std::atomic<std::int64_t> translate_backlog_{0};
+  std::atomic<std::uint64_t> ingest_generation_{0};  // group commits so far
   std::atomic<std::int64_t> domain_sizes_{0};
 
   std::vector<std::unique_ptr<DomainQueue>> domains_;

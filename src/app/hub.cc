@@ -60,6 +60,18 @@ obs::Counter& WebhookCounter(std::string_view source, std::string_view outcome) 
       {{"outcome", std::string(outcome)}, {"source", std::string(source)}});
 }
 
+// A delivery's canonical events, each carrying the inbound message's
+// correlation id: the one translation both the bus (from a stored message)
+// and the webhook handler (from the request it just read) use.
+Result<std::vector<Event>> TranslateDelivery(const Connector& c, const Delivery& d,
+                                             const std::string& correlation_id) {
+  HUB_TRY(auto events, c.Translate(d));
+  for (Event& e : events) {
+    e.correlation_id = correlation_id;
+  }
+  return events;
+}
+
 }  // namespace
 
 Result<std::pair<std::string, std::uint16_t>> ParseListen(std::string_view listen) {
@@ -136,12 +148,7 @@ Status Hub::Init() {
     d.body = m.body;
     d.url = m.url;
     d.received_at = m.received_at;
-    HUB_TRY(auto events, c->Translate(d));
-    for (Event& e : events) {
-      // Every derived event carries the inbound message's correlation id.
-      e.correlation_id = m.correlation_id;
-    }
-    return events;
+    return TranslateDelivery(*c, d, m.correlation_id);
   };
   HUB_TRY(bus_, bus::Bus::Open(*store_, bo, translate_, clock_));
 
@@ -337,13 +344,15 @@ void Hub::HandleWebhook(api::HttpRequest& req, const api::Responder& respond) {
   if (tp) {
     m.traceparent = *tp;
   }
-  m.headers = std::move(d.headers);
-  m.body = std::move(d.body);
-  // Translate now, with the bus's own translator, so the sender learns of
+  // Translate now, from the delivery already read (what the bus's translator
+  // would rebuild from the stored message), so the sender learns of
   // malformed input and the bus stores the message already translated. The
   // raw message is stored either way: one that fails is left to the
   // translate stage, which quarantines it or files the business exception.
-  auto translated = translate_(m);
+  d.topic = m.topic;
+  auto translated = TranslateDelivery(*c, d, m.correlation_id);
+  m.headers = std::move(d.headers);
+  m.body = std::move(d.body);
   std::optional<Error> quarantined;
   std::optional<std::vector<Event>> events;
   if (translated) {

@@ -533,7 +533,7 @@ Status ApplyErasedMarker(IdentityDomain& d, const boost::json::value& marker) {
     replay.push_back({*type, CustomerIdFrom(str("from")), CustomerIdFrom(str("to")), {}, ""});
   }
   identity::RecordKey k{std::string(key.substr(0, colon)), std::string(key.substr(colon + 1))};
-  return d.resolver->ReplayErased(k, replay).map([](auto&&) {});
+  return d.resolver->ReplayErased(k, replay);
 }
 
 }  // namespace hub::app

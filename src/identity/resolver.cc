@@ -929,8 +929,8 @@ RecordKey Resolver::PseudonymousKey(const RecordKey& key) {
   return RecordKey{key.source, buf};
 }
 
-Result<std::vector<Event>> Resolver::ReplayErased(const RecordKey& pseudonymous_key,
-                                                  const std::vector<Event>& decisions) {
+Status Resolver::ReplayErased(const RecordKey& pseudonymous_key,
+                              const std::vector<Event>& decisions) {
   std::uint32_t r = 0;
   if (auto found = Find(pseudonymous_key); found) {
     r = *found;
@@ -966,7 +966,6 @@ Result<std::vector<Event>> Resolver::ReplayErased(const RecordKey& pseudonymous_
     state_.records[rec].cluster = to;
     state_.next_customer_id = std::max(state_.next_customer_id, to.value + 1);
   };
-  std::vector<Event> out;
   for (const Event& d : decisions) {
     switch (d.type) {
       case EventType::kCreated:
@@ -975,7 +974,6 @@ Result<std::vector<Event>> Resolver::ReplayErased(const RecordKey& pseudonymous_
           return Fail(ErrorCode::kInvalidArgument, "a recorded decision names no customer", "to");
         }
         join(r, d.to);
-        out.push_back({d.type, {}, d.to, pseudonymous_key, "replay"});
         break;
       case EventType::kMerged: {
         auto from = state_.clusters.find(d.from.value);
@@ -986,14 +984,13 @@ Result<std::vector<Event>> Resolver::ReplayErased(const RecordKey& pseudonymous_
         for (std::uint32_t m : members) {
           join(m, d.to);
         }
-        out.push_back({d.type, d.from, d.to, pseudonymous_key, "replay"});
         break;
       }
       default:
         break;
     }
   }
-  return out;
+  return Ok();
 }
 
 Result<std::vector<Event>> Resolver::Erase(

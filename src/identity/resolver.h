@@ -218,8 +218,7 @@ class Resolver {
   // Decisions of type kCreated (cluster `to`, which also advances the id
   // counter past it), kLinked (joins `to`) and kMerged (`from` into `to`)
   // are replayed; others are ignored.
-  Result<std::vector<Event>> ReplayErased(const RecordKey& pseudonymous_key,
-                                          const std::vector<Event>& decisions);
+  Status ReplayErased(const RecordKey& pseudonymous_key, const std::vector<Event>& decisions);
   // The pseudonymous key Erase gives a record.
   static RecordKey PseudonymousKey(const RecordKey& key);
   Result<GoldenRecord> Golden(CustomerId id) const;

@@ -264,38 +264,32 @@ Result<ScrubCounts> ScrubErasedRecords(
   for (const auto& [old_key, pseudo_key] : renamed) {
     const std::string old_s = old_key.ToString();
     const std::string pseudo_s = pseudo_key.ToString();
-    std::vector<std::string> event_ids;
+    // The record's decisions, grouped by the event that caused them, in one
+    // pass over the log (it has no index by record: erasures are rare, every
+    // identity event would pay for one).
+    std::vector<std::pair<std::string, json::array>> by_event;
     {
       HUB_TRY(store::Statement * q,
-              conn.Prepare("SELECT DISTINCT event_id FROM identity_events WHERE record = $1 AND "
-                           "event_id <> ''"));
+              conn.Prepare("SELECT event_id, type, from_id, to_id FROM identity_events WHERE "
+                           "record = $1 AND event_id <> '' ORDER BY seq"));
       q->Bind(1, old_s);
       for (;;) {
         HUB_TRY(bool row, q->Step());
         if (!row) {
           break;
         }
-        event_ids.push_back(q->Text(0));
+        std::string event_id = q->Text(0);
+        auto it = std::find_if(by_event.begin(), by_event.end(),
+                               [&](const auto& e) { return e.first == event_id; });
+        if (it == by_event.end()) {
+          it = by_event.insert(by_event.end(), {std::move(event_id), json::array{}});
+        }
+        it->second.push_back(
+            json::object{{"type", q->Text(1)}, {"from", q->Text(2)}, {"to", q->Text(3)}});
       }
       q->Reset();
     }
-    for (const std::string& event_id : event_ids) {
-      json::array decisions;
-      {
-        HUB_TRY(store::Statement * q,
-                conn.Prepare("SELECT type, from_id, to_id FROM identity_events WHERE event_id = "
-                             "$1 AND record = $2 ORDER BY seq"));
-        q->Bind(1, event_id).Bind(2, old_s);
-        for (;;) {
-          HUB_TRY(bool row, q->Step());
-          if (!row) {
-            break;
-          }
-          decisions.push_back(
-              json::object{{"type", q->Text(0)}, {"from", q->Text(1)}, {"to", q->Text(2)}});
-        }
-        q->Reset();
-      }
+    for (const auto& [event_id, decisions] : by_event) {
       std::vector<std::pair<std::int64_t, std::string>> rows;
       {
         HUB_TRY(store::Statement * q,
@@ -344,9 +338,12 @@ Result<ScrubCounts> ScrubErasedRecords(
   // Messages that never reached the resolver (quarantined, dead-lettered,
   // waiting) are the person's when they hold one of their identifiers.
   {
+    // Through the partial indexes of untranslated and dead-lettered messages:
+    // the translated ones (nearly all) are never read.
     HUB_TRY(store::Statement * q,
-            conn.Prepare("SELECT seq, CAST(body AS TEXT) FROM bus_messages WHERE state <> "
-                         "'translated'"));
+            conn.Prepare("SELECT seq, CAST(body AS TEXT) FROM bus_messages WHERE state = 'new' "
+                         "UNION ALL SELECT seq, CAST(body AS TEXT) FROM bus_messages WHERE "
+                         "state = 'dlq'"));
     for (;;) {
       HUB_TRY(bool row, q->Step());
       if (!row) {
@@ -394,9 +391,11 @@ Result<ScrubCounts> ScrubErasedRecords(
     }
     std::vector<std::tuple<std::string, std::string, std::string>> others;
     {
+      // Every state named so that the (state, message_seq) index serves.
       HUB_TRY(store::Statement * q,
-              conn.Prepare("SELECT domain, event_id, event FROM bus_work WHERE message_seq = $1 "
-                           "AND domain <> 'identity'"));
+              conn.Prepare("SELECT domain, event_id, event FROM bus_work WHERE state IN "
+                           "('pending', 'done', 'parked', 'dlq', 'exception') AND message_seq = "
+                           "$1 AND domain <> 'identity'"));
       q->Bind(1, seq);
       for (;;) {
         HUB_TRY(bool row, q->Step());

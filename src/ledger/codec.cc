@@ -1,7 +1,10 @@
-// Postings blob encoding (format in codec_internal.h) and the entry row reader.
+// Entry body and segment encodings (formats in codec_internal.h).
 #include <fmt/format.h>
 
+#include <limits>
+
 #include "ledger/codec_internal.h"
+#include "ledger/engine.h"
 
 namespace hub::ledger::internal {
 namespace {
@@ -55,7 +58,21 @@ class Reader {
     }
     return static_cast<std::uint8_t>(b_[pos_++]);
   }
+  std::int64_t Zigzag() {
+    const std::uint64_t z = Varint();
+    return static_cast<std::int64_t>((z >> 1) ^ (~(z & 1) + 1));
+  }
+  bool Skip(std::uint64_t n) {
+    if (n > b_.size() - pos_) {
+      ok_ = false;
+      return false;
+    }
+    pos_ += n;
+    return true;
+  }
   bool AtEnd() const { return pos_ == b_.size(); }
+  std::size_t pos() const { return pos_; }
+  std::string_view Rest() const { return b_.substr(pos_); }
 
  private:
   std::string_view b_;
@@ -67,10 +84,12 @@ Error Corrupt(std::string_view why) {
   return Error(ErrorCode::kInternal, fmt::format("ledger entry body is corrupt: {}", why));
 }
 
-}  // namespace
+void PutZigzag(std::int64_t v, std::string& out) {
+  const auto m = static_cast<std::uint64_t>(v);
+  PutVarint((m << 1) ^ (v < 0 ? ~std::uint64_t{0} : 0), out);
+}
 
-void EncodeBody(const EntryDraft& d, std::string& out) {
-  out.clear();
+void AppendBody(const EntryDraft& d, std::string& out) {
   out.push_back(static_cast<char>(kPostingsFormatV1));
   PutString(d.event_type, out);
   PutString(d.description, out);
@@ -81,8 +100,7 @@ void EncodeBody(const EntryDraft& d, std::string& out) {
   for (const Posting& p : d.postings) {
     PutString(p.account, out);
     PutString(p.amount.currency().code(), out);
-    const auto m = static_cast<std::uint64_t>(p.amount.minor_units());
-    PutVarint((m << 1) ^ (p.amount.minor_units() < 0 ? ~std::uint64_t{0} : 0), out);
+    PutZigzag(p.amount.minor_units(), out);
     PutString(p.dims.order_id, out);
     PutString(p.dims.channel, out);
     PutString(p.dims.location, out);
@@ -91,6 +109,13 @@ void EncodeBody(const EntryDraft& d, std::string& out) {
     PutString(p.dims.payout, out);
     PutString(p.memo, out);
   }
+}
+
+}  // namespace
+
+void EncodeBody(const EntryDraft& d, std::string& out) {
+  out.clear();
+  AppendBody(d, out);
 }
 
 Status DecodeBody(std::string_view blob, EntryDraft& d) {
@@ -111,8 +136,7 @@ Status DecodeBody(std::string_view blob, EntryDraft& d) {
   for (Posting& p : out) {
     p.account = r.String();
     const std::string code = r.String();
-    const std::uint64_t z = r.Varint();
-    const auto minor = static_cast<std::int64_t>((z >> 1) ^ (~(z & 1) + 1));
+    const std::int64_t minor = r.Zigzag();
     p.dims.order_id = r.String();
     p.dims.channel = r.String();
     p.dims.location = r.String();
@@ -136,7 +160,110 @@ Status DecodeBody(std::string_view blob, EntryDraft& d) {
   return Ok();
 }
 
-Result<StoredEntry> ReadEntryRow(const store::Statement& row) {
+void BeginSegment(std::string& out) {
+  out.clear();
+  out.push_back(static_cast<char>(kSegmentFormatV1));
+}
+
+void AppendSegmentEntry(const EntryDraft& d, std::string& segment, std::string& scratch) {
+  scratch.clear();
+  PutString(d.idempotency_key, scratch);
+  PutZigzag(d.effective_at.micros, scratch);
+  PutString(d.correlation_id, scratch);
+  std::uint64_t reverses = 0;
+  if (!d.reverses_entry_id.empty()) {
+    reverses = static_cast<std::uint64_t>(*ParseEntryId(d.reverses_entry_id));  // validated
+  }
+  PutVarint(reverses, scratch);
+  AppendBody(d, scratch);
+  PutVarint(scratch.size(), segment);
+  segment.append(scratch);
+}
+
+Status SplitSegment(std::string_view blob, std::vector<RecordSpan>& records) {
+  records.clear();
+  Reader r(blob);
+  if (const std::uint8_t v = r.Byte(); v != kSegmentFormatV1) {
+    return Fail(Corrupt(fmt::format("unknown segment format version {}", v)));
+  }
+  while (!r.AtEnd()) {
+    const std::uint64_t n = r.Varint();
+    if (!r.ok() || n == 0 || n > blob.size() - r.pos()) {
+      return Fail(Corrupt("truncated segment"));
+    }
+    records.emplace_back(static_cast<std::uint32_t>(r.pos()), static_cast<std::uint32_t>(n));
+    (void)r.Skip(n);
+  }
+  return Ok();
+}
+
+Status DecodeSegmentEntry(std::string_view record, EntryDraft& d) {
+  Reader r(record);
+  d.idempotency_key = r.String();
+  d.effective_at = Instant{r.Zigzag()};
+  d.correlation_id = r.String();
+  const std::uint64_t reverses = r.Varint();
+  if (!r.ok() || reverses > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+    return Fail(Corrupt("truncated entry header"));
+  }
+  d.reverses_entry_id = reverses == 0 ? std::string() : std::to_string(reverses);
+  return DecodeBody(r.Rest(), d);
+}
+
+Status ScanEntries(store::Connection& conn,
+                   const std::function<Status(std::int64_t, EntryDraft&)>& fn) {
+  HUB_TRY(store::Statement * q,
+          conn.Prepare("SELECT first_id, last_id, body FROM ledger_segments ORDER BY first_id"));
+  std::vector<RecordSpan> records;
+  EntryDraft d;
+  std::int64_t expected = 1;
+  Status result = Ok();
+  for (;;) {
+    auto row = q->Step();
+    if (!row) {
+      result = Fail(std::move(row).error());
+      break;
+    }
+    if (!*row) {
+      break;
+    }
+    const std::int64_t first = q->Int(0);
+    const std::int64_t last = q->Int(1);
+    const std::string blob = q->Text(2);
+    auto fail = [&](Error e) {
+      e.message += fmt::format(" (segment of entries {}..{})", first, last);
+      return Fail(std::move(e));
+    };
+    if (auto split = SplitSegment(blob, records); !split) {
+      result = fail(split.error());
+      break;
+    }
+    if (first != expected || last - first + 1 != static_cast<std::int64_t>(records.size())) {
+      result = fail(Corrupt(fmt::format("expected entry {} next and {} records, found {}",
+                                        expected, last - first + 1, records.size())));
+      break;
+    }
+    for (std::size_t i = 0; i < records.size() && result; ++i) {
+      const std::int64_t id = first + static_cast<std::int64_t>(i);
+      const std::string_view rec(blob.data() + records[i].first, records[i].second);
+      if (auto dec = DecodeSegmentEntry(rec, d); !dec) {
+        Error e = dec.error();
+        e.message += fmt::format(" (entry {})", id);
+        result = Fail(std::move(e));
+      } else {
+        result = fn(id, d);
+      }
+    }
+    if (!result) {
+      break;
+    }
+    expected = last + 1;
+  }
+  q->Reset();
+  return result;
+}
+
+Result<StoredEntry> ReadLegacyEntryRow(const store::Statement& row) {
   StoredEntry e;
   e.id = row.Int(0);
   EntryDraft& d = e.draft;

@@ -56,5 +56,55 @@ TEST(CodecTest, UnknownVersionIsCorrupt) {
   EXPECT_NE(r.error().message.find("version 9"), std::string::npos) << r.error().message;
 }
 
+TEST(CodecTest, SegmentRoundTripsEntriesInOrder) {
+  std::vector<EntryDraft> drafts = {Sample(), Sample(), Sample()};
+  drafts[0].idempotency_key = "k1";
+  drafts[0].correlation_id = "corr";
+  drafts[0].effective_at = Instant{-5};  // before the epoch: zigzag
+  drafts[1].idempotency_key = "k2";
+  drafts[1].reverses_entry_id = "1";
+  drafts[2].idempotency_key = "k3";
+  drafts[2].effective_at = Instant{1'793'000'000'000'000};
+  std::string seg;
+  std::string scratch;
+  BeginSegment(seg);
+  for (const EntryDraft& d : drafts) {
+    AppendSegmentEntry(d, seg, scratch);
+  }
+  std::vector<RecordSpan> records;
+  ASSERT_TRUE(SplitSegment(seg, records));
+  ASSERT_EQ(records.size(), drafts.size());
+  for (std::size_t i = 0; i < drafts.size(); ++i) {
+    EntryDraft back;
+    ASSERT_TRUE(DecodeSegmentEntry(std::string_view(seg).substr(records[i].first,
+                                                                records[i].second),
+                                   back));
+    EXPECT_EQ(back, drafts[i]) << "entry " << i;
+  }
+}
+
+TEST(CodecTest, TruncatedSegmentIsCorrupt) {
+  std::string seg;
+  std::string scratch;
+  BeginSegment(seg);
+  AppendSegmentEntry(Sample(), seg, scratch);
+  AppendSegmentEntry(Sample(), seg, scratch);
+  std::vector<RecordSpan> records;
+  ASSERT_TRUE(SplitSegment(seg, records));
+  ASSERT_EQ(records.size(), 2u);
+  // Cutting at a record boundary leaves a shorter valid segment; anywhere
+  // else the cut is reported.
+  const std::size_t boundary = records[0].first + records[0].second;
+  for (std::size_t n = 0; n < seg.size(); ++n) {
+    const bool ok = SplitSegment(std::string_view(seg).substr(0, n), records).has_value();
+    EXPECT_EQ(ok, n == 1 || n == boundary) << "prefix " << n;
+  }
+  std::string bad = seg;
+  bad[0] = 7;
+  auto r = SplitSegment(bad, records);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("version 7"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace hub::ledger::internal

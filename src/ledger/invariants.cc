@@ -35,19 +35,13 @@ std::string_view DimOf(const Dimensions& d, Subledger s) {
 // Calls fn(entry) for every stored entry in id order.
 template <typename Fn>
 Status ForEachEntry(store::Connection& conn, Fn&& fn) {
-  HUB_TRY(store::Statement * q,
-          conn.Prepare(
-              fmt::format("SELECT {} FROM ledger_entries ORDER BY id", internal::kEntryColumns)));
-  for (;;) {
-    HUB_TRY(const bool row, q->Step());
-    if (!row) {
-      break;
-    }
-    HUB_TRY(StoredEntry e, internal::ReadEntryRow(*q));
+  StoredEntry e;
+  return internal::ScanEntries(conn, [&](std::int64_t id, EntryDraft& d) -> Status {
+    e.id = id;
+    e.draft = std::move(d);
     fn(e);
-  }
-  q->Reset();
-  return Ok();
+    return Ok();
+  });
 }
 
 std::string Describe(const BalanceKey& k) {

@@ -1,17 +1,18 @@
 // Journal: storage and queries around the in-memory Engine.
 //
-// Why an entry is one row with its postings packed (codec_internal.h) rather
-// than a row per posting — measured with bench_ledger on the shared 2-core VM
-// (200k retail entries, 5 postings each, WAL + synchronous=FULL, batches of
-// 1,024): the bare SQLite loop writing a row per posting with no index, no
-// balance and no check ran at ~121k entries per CPU-second; this journal,
-// with validation, balances, the idempotency unique index and the order and
-// correlation indexes, ran at ~133k entries per CPU-second. Row-per-posting
-// storage would start below the bare loop before adding the account/order
-// indexes its queries need, so it cannot approach the 200k entries/s target;
-// the packed row can and also leaves room for the indexes. Account queries
-// (statement, entries by account) use the posting columns the Engine keeps
-// in memory, then read entries by id.
+// Why a commit's entries are one row (a segment) — measured with
+// bench_ledger on the shared 2-core VM (200k retail entries, 5 postings
+// each, WAL + synchronous=FULL, batches of 1,024):
+// - the bare SQLite loop writing a row per entry and a row per posting, with
+//   no index, balance or check, ran at ~100k entries per CPU-second;
+// - a row per entry with its postings packed, plus the indexes its queries
+//   needed (idempotency key, order, correlation), ran at ~119k entries per
+//   CPU-second. The row and its three index B-trees were 43% of the profile.
+// The Engine already holds every idempotency key, balance and posting in
+// memory (it must, to validate at memory speed), so the store only has to
+// keep the entries in order: a segment row per commit is written as one
+// blob, and order and correlation lookups come from indexes in memory,
+// rebuilt on load. Get() reads an entry's segment and keeps the last one.
 #include "ledger/journal.h"
 
 #include <fmt/format.h>
@@ -19,6 +20,7 @@
 #include <algorithm>
 #include <array>
 #include <limits>
+#include <unordered_map>
 
 #include "core/assert.h"
 #include "ledger/codec_internal.h"
@@ -61,13 +63,21 @@ CREATE TABLE ledger_periods (
 );
 )sql";
 
-constexpr std::array<store::Migration, 1> kMigrations = {{{"ledger", 1, kSchemaV1}}};
+// Entries first_id..last_id, packed (codec_internal.h). Journal::Open moves
+// a v1 journal's ledger_entries rows here and drops the v1 entry tables.
+constexpr std::string_view kSchemaV2 = R"sql(
+CREATE TABLE ledger_segments (
+  first_id INTEGER PRIMARY KEY,
+  last_id INTEGER NOT NULL,
+  body BLOB NOT NULL
+);
+)sql";
 
-constexpr std::string_view kInsertEntry =
-    "INSERT INTO ledger_entries (id, idempotency_key, effective_at, correlation_id, order_id, "
-    "reverses_entry_id, body) VALUES ($1, $2, $3, $4, $5, $6, $7)";
-constexpr std::string_view kInsertOrder =
-    "INSERT INTO ledger_entry_orders (order_id, entry_id) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+constexpr std::array<store::Migration, 2> kMigrations = {
+    {{"ledger", 1, kSchemaV1}, {"ledger", 2, kSchemaV2}}};
+
+constexpr std::string_view kInsertSegment =
+    "INSERT INTO ledger_segments (first_id, last_id, body) VALUES ($1, $2, $3)";
 constexpr std::string_view kUpsertBalance =
     "INSERT INTO ledger_balances (account, currency, dimension, debit, credit) "
     "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account, currency, dimension) "
@@ -76,11 +86,55 @@ constexpr std::string_view kUpsertPeriod =
     "INSERT INTO ledger_periods (period, closed) VALUES ($1, $2) "
     "ON CONFLICT (period) DO UPDATE SET closed = excluded.closed";
 
-std::string SelectEntries(std::string_view where) {
-  return fmt::format("SELECT {} FROM ledger_entries {}", internal::kEntryColumns, where);
-}
+// Segments of a converted v1 journal hold at most this many entries.
+constexpr std::size_t kLegacySegmentEntries = 1'024;
 
 }  // namespace
+
+// Value -> ids of the entries that carry it, in id order. Keyed by a 64-bit
+// hash: a lookup may return an entry of another value whose hash collides,
+// so callers check the entry itself.
+struct Journal::ValueIndex {
+  struct Node {
+    std::uint32_t entry = 0;
+    std::uint32_t prev = 0;  // node index + 1 of the previous entry with this hash; 0 = none
+  };
+  std::unordered_map<std::uint64_t, std::uint32_t> head;  // hash -> node index + 1
+  std::vector<Node> nodes;
+
+  static std::uint64_t Hash(std::string_view v) { return std::hash<std::string_view>{}(v); }
+  void Add(std::string_view value, std::int64_t id) {
+    if (value.empty()) {
+      return;
+    }
+    const auto entry = static_cast<std::uint32_t>(id);
+    auto [it, inserted] = head.try_emplace(Hash(value), 0);
+    if (!inserted && nodes[it->second - 1].entry == entry) {
+      return;  // the entry names the value twice
+    }
+    nodes.push_back(Node{entry, it->second});
+    it->second = static_cast<std::uint32_t>(nodes.size());
+  }
+  std::vector<std::int64_t> Find(std::string_view value) const {
+    std::vector<std::int64_t> ids;
+    const auto it = head.find(Hash(value));
+    for (std::uint32_t n = it == head.end() ? 0 : it->second; n != 0; n = nodes[n - 1].prev) {
+      ids.push_back(nodes[n - 1].entry);
+    }
+    std::reverse(ids.begin(), ids.end());
+    return ids;
+  }
+};
+
+struct Journal::SegmentCache {
+  std::int64_t first_id = 0;  // 0: empty
+  std::string blob;
+  std::vector<internal::RecordSpan> records;
+  bool Holds(std::int64_t id) const {
+    return first_id != 0 && id >= first_id &&
+           id < first_id + static_cast<std::int64_t>(records.size());
+  }
+};
 
 std::span<const store::Migration> LedgerMigrations() { return kMigrations; }
 
@@ -94,28 +148,87 @@ Result<std::unique_ptr<Journal>> Journal::Open(store::Store& store, Chart chart,
   HUB_TRY_STATUS(store.Migrate(LedgerMigrations()));
   HUB_TRY(auto conn, store.Connect());
   std::unique_ptr<Journal> j(new Journal(std::move(conn), std::move(chart), options));
-  HUB_TRY(j->insert_entry_, j->conn_->Prepare(kInsertEntry));
-  HUB_TRY(j->insert_order_, j->conn_->Prepare(kInsertOrder));
+  HUB_TRY(j->insert_segment_, j->conn_->Prepare(kInsertSegment));
   HUB_TRY(j->upsert_balance_, j->conn_->Prepare(kUpsertBalance));
+  HUB_TRY_STATUS(j->ConvertLegacyEntries());
   HUB_TRY_STATUS(j->Reload());
   return j;
+}
+
+// A v1 journal kept a row per entry; pack them into segments, in order, and
+// drop the v1 entry tables, in one transaction. A journal created at v2
+// drops them empty.
+Status Journal::ConvertLegacyEntries() {
+  store::Transaction tx(*conn_);
+  HUB_TRY_STATUS(tx.Begin());
+  if (auto probe = conn_->Prepare("SELECT count(*) FROM ledger_entries"); !probe) {
+    return Ok();  // converted already: the table is gone
+  }
+  HUB_TRY(store::Statement * q,
+          conn_->Prepare(fmt::format("SELECT {} FROM ledger_entries ORDER BY id",
+                                     internal::kLegacyEntryColumns)));
+  std::int64_t first = 0;
+  std::int64_t last = 0;
+  std::size_t n = 0;
+  std::vector<std::string> segments;
+  std::vector<std::pair<std::int64_t, std::int64_t>> spans;
+  for (;;) {
+    HUB_TRY(const bool row, q->Step());
+    if (!row) {
+      break;
+    }
+    HUB_TRY(const StoredEntry e, internal::ReadLegacyEntryRow(*q));
+    if (e.id != last + 1) {
+      q->Reset();
+      return Fail(ErrorCode::kInternal,
+                  fmt::format("ledger_entries skips from entry {} to {}; the journal cannot be "
+                              "converted",
+                              last, e.id));
+    }
+    if (n == 0) {
+      first = e.id;
+      segments.emplace_back();
+      internal::BeginSegment(segments.back());
+    }
+    internal::AppendSegmentEntry(e.draft, segments.back(), scratch_);
+    last = e.id;
+    if (++n == kLegacySegmentEntries) {
+      spans.emplace_back(first, last);
+      n = 0;
+    }
+  }
+  q->Reset();
+  if (n > 0) {
+    spans.emplace_back(first, last);
+  }
+  for (std::size_t i = 0; i < spans.size(); ++i) {
+    insert_segment_->Reset();
+    insert_segment_->Bind(1, spans[i].first).Bind(2, spans[i].second).BindBlob(3, segments[i]);
+    HUB_TRY_STATUS(insert_segment_->Run());
+  }
+  HUB_TRY_STATUS(conn_->Execute("DROP TABLE ledger_entry_orders; DROP TABLE ledger_entries"));
+  return tx.Commit();
+}
+
+void Journal::IndexEntry(std::int64_t id, const EntryDraft& d) {
+  by_correlation_->Add(d.correlation_id, id);
+  for (const Posting& p : d.postings) {
+    by_order_->Add(p.dims.order_id, id);
+  }
 }
 
 // Rebuilds the in-memory state from the store: on open, and after a failed
 // write so memory never holds what the store rolled back.
 Status Journal::Reload() {
   engine_ = std::make_unique<Engine>(chart_, options_.engine);
-  const std::string sql = SelectEntries("ORDER BY id");
-  HUB_TRY(store::Statement * q, conn_->Prepare(sql));
-  for (;;) {
-    HUB_TRY(const bool row, q->Step());
-    if (!row) {
-      break;
-    }
-    HUB_TRY(StoredEntry e, internal::ReadEntryRow(*q));
-    HUB_TRY_STATUS(engine_->Replay(e.draft, e.id));
-  }
-  q->Reset();
+  by_order_ = std::make_unique<ValueIndex>();
+  by_correlation_ = std::make_unique<ValueIndex>();
+  cache_ = std::make_unique<SegmentCache>();
+  HUB_TRY_STATUS(internal::ScanEntries(*conn_, [&](std::int64_t id, EntryDraft& d) -> Status {
+    HUB_TRY_STATUS(engine_->Replay(d, id));
+    IndexEntry(id, d);
+    return Ok();
+  }));
   HUB_TRY(store::Statement * p,
           conn_->Prepare("SELECT period FROM ledger_periods WHERE closed = 1"));
   for (;;) {
@@ -131,37 +244,26 @@ Status Journal::Reload() {
   return Ok();
 }
 
-Status Journal::WriteEntry(std::int64_t id, const EntryDraft& d) {
-  internal::EncodeBody(d, blob_);
-  // The first order id goes on the entry row; other distinct ones get index rows.
-  std::string_view first_order = "";  // non-null: SQLite binds a null pointer as NULL
-  for (const Posting& p : d.postings) {
-    if (!p.dims.order_id.empty() && first_order.empty()) {
-      first_order = p.dims.order_id;
-    }
+// Inside the write lock: if another Journal on this database (a CLI command
+// while the hub runs) has posted since we loaded, load its entries first so
+// ids, idempotency and balances continue from the store, not from memory.
+Status Journal::CatchUp() {
+  HUB_TRY(store::Statement * q,
+          conn_->Prepare("SELECT last_id FROM ledger_segments ORDER BY first_id DESC LIMIT 1"));
+  HUB_TRY(const bool row, q->Step());
+  const std::int64_t stored = row ? q->Int(0) : 0;
+  q->Reset();
+  if (stored == engine_->last_entry_id()) {
+    return Ok();
   }
-  store::Statement& s = *insert_entry_;
+  return Reload();
+}
+
+Status Journal::WriteSegment(std::int64_t first_id, std::int64_t last_id) {
+  store::Statement& s = *insert_segment_;
   s.Reset();
-  // Views: the draft and blob_ outlive Run() below.
-  s.Bind(1, id)
-      .BindView(2, d.idempotency_key)
-      .Bind(3, d.effective_at.micros)
-      .BindView(4, d.correlation_id)
-      .BindView(5, first_order);
-  if (d.reverses_entry_id.empty()) {
-    s.BindNull(6);
-  } else {
-    s.Bind(6, *ParseEntryId(d.reverses_entry_id));  // validated by the engine
-  }
-  s.BindBlobView(7, blob_);
+  s.Bind(1, first_id).Bind(2, last_id).BindBlobView(3, segment_);  // segment_ outlives Run()
   HUB_TRY_STATUS(s.Run());
-  for (const Posting& p : d.postings) {
-    if (!p.dims.order_id.empty() && p.dims.order_id != first_order) {
-      insert_order_->Reset();
-      insert_order_->Bind(1, p.dims.order_id).Bind(2, id);
-      HUB_TRY_STATUS(insert_order_->Run());
-    }
-  }
   return Ok();
 }
 
@@ -212,6 +314,10 @@ std::vector<Result<PostResult>> Journal::PostBatch(std::span<const EntryDraft> d
     if (!joined) {
       HUB_TRY_STATUS(tx.Begin());
     }
+    HUB_TRY_STATUS(CatchUp());
+    const std::int64_t first_id = engine_->last_entry_id() + 1;
+    internal::BeginSegment(segment_);
+    std::vector<const EntryDraft*> pending;  // this batch's new entries, from first_id
     for (const EntryDraft& d : drafts) {
       auto applied = engine_->Apply(d);
       if (!applied) {
@@ -219,9 +325,16 @@ std::vector<Result<PostResult>> Journal::PostBatch(std::span<const EntryDraft> d
         continue;
       }
       if (applied->existing) {
-        // The engine compares 64-bit content hashes; confirm field by field.
-        HUB_TRY(const StoredEntry stored, Get(applied->entry_id));
-        if (!(stored.draft == d)) {
+        // The engine compares 64-bit content hashes; confirm field by field,
+        // against this batch's draft when the first copy is in this batch.
+        bool same = false;
+        if (applied->entry_id >= first_id) {
+          same = *pending[static_cast<std::size_t>(applied->entry_id - first_id)] == d;
+        } else {
+          HUB_TRY(const StoredEntry stored, Get(applied->entry_id));
+          same = stored.draft == d;
+        }
+        if (!same) {
           results.emplace_back(
               Fail(ErrorCode::kConflict,
                    fmt::format("idempotency key {} was already posted as entry {} with "
@@ -231,9 +344,14 @@ std::vector<Result<PostResult>> Journal::PostBatch(std::span<const EntryDraft> d
           continue;
         }
       } else {
-        HUB_TRY_STATUS(WriteEntry(applied->entry_id, d));
+        internal::AppendSegmentEntry(d, segment_, scratch_);
+        IndexEntry(applied->entry_id, d);
+        pending.push_back(&d);
       }
       results.emplace_back(PostResult{applied->entry_id, applied->existing});
+    }
+    if (const std::int64_t last_id = engine_->last_entry_id(); last_id >= first_id) {
+      HUB_TRY_STATUS(WriteSegment(first_id, last_id));
     }
     HUB_TRY_STATUS(WriteBalances());
     return joined ? Ok() : tx.Commit();
@@ -310,47 +428,55 @@ std::vector<TrialBalanceRow> Journal::TrialBalance(std::optional<Instant> as_of)
 }
 
 Result<StoredEntry> Journal::Get(std::int64_t entry_id) {
-  HUB_TRY(store::Statement * q, conn_->Prepare(SelectEntries("WHERE id = $1")));
-  q->Bind(1, entry_id);
-  HUB_TRY(const bool row, q->Step());
-  if (!row) {
+  if (entry_id < 1 || entry_id > engine_->last_entry_id()) {
     return Fail(ErrorCode::kNotFound, fmt::format("journal entry {} does not exist", entry_id),
                 "entry_id");
   }
-  auto e = internal::ReadEntryRow(*q);
-  q->Reset();
-  if (e) {
-    e->reversed_by = engine_->reversed_by(entry_id);
-  }
-  return e;
-}
-
-Result<std::vector<std::int64_t>> Journal::IdsFromSql(std::string_view sql, std::string_view arg) {
-  HUB_TRY(store::Statement * q, conn_->Prepare(sql));
-  q->Bind(1, arg);
-  std::vector<std::int64_t> ids;
-  for (;;) {
+  SegmentCache& c = *cache_;
+  if (!c.Holds(entry_id)) {
+    HUB_TRY(store::Statement * q,
+            conn_->Prepare("SELECT first_id, body FROM ledger_segments WHERE first_id <= $1 "
+                           "ORDER BY first_id DESC LIMIT 1"));
+    q->Bind(1, entry_id);
     HUB_TRY(const bool row, q->Step());
-    if (!row) {
-      break;
+    c.first_id = 0;
+    if (row) {
+      c.blob = q->Text(1);
+      c.first_id = q->Int(0);
     }
-    ids.push_back(q->Int(0));
+    q->Reset();
+    if (c.first_id != 0) {
+      if (auto split = internal::SplitSegment(c.blob, c.records); !split) {
+        c.first_id = 0;
+        return Fail(split.error());
+      }
+    }
+    if (!c.Holds(entry_id)) {
+      c.first_id = 0;
+      return Fail(ErrorCode::kInternal,
+                  fmt::format("journal entry {} is missing from the store", entry_id));
+    }
   }
-  q->Reset();
-  std::sort(ids.begin(), ids.end());
-  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-  return ids;
+  StoredEntry e;
+  e.id = entry_id;
+  const internal::RecordSpan r = c.records[static_cast<std::size_t>(entry_id - c.first_id)];
+  if (auto dec = internal::DecodeSegmentEntry(std::string_view(c.blob).substr(r.first, r.second),
+                                              e.draft);
+      !dec) {
+    Error err = dec.error();
+    err.message += fmt::format(" (entry {})", entry_id);
+    return Fail(std::move(err));
+  }
+  e.reversed_by = engine_->reversed_by(entry_id);
+  return e;
 }
 
 Result<std::vector<StoredEntry>> Journal::Entries(const EntryFilter& f) {
   std::vector<std::int64_t> ids;
   if (!f.order_id.empty()) {
-    HUB_TRY(ids, IdsFromSql("SELECT id FROM ledger_entries WHERE order_id = $1 UNION "
-                            "SELECT entry_id FROM ledger_entry_orders WHERE order_id = $1",
-                            f.order_id));
+    ids = by_order_->Find(f.order_id);
   } else if (!f.correlation_id.empty()) {
-    HUB_TRY(ids, IdsFromSql("SELECT id FROM ledger_entries WHERE correlation_id = $1",
-                            f.correlation_id));
+    ids = by_correlation_->Find(f.correlation_id);
   } else if (!f.account.empty()) {
     const auto account = chart_.IndexOf(f.account);
     if (!account) {

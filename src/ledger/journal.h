@@ -5,16 +5,18 @@
 // entry and lineage queries. Not here: posting rules (which draft entries)
 // and reconciliation.
 //
-// Storage (see journal.cc for the measurements behind it): one row per entry
-// with its postings and non-queried header fields packed in a versioned blob;
-// index entries only for the queries (idempotency key, order id, correlation
-// id). Balances are kept in memory by the Engine and written as rows in the
-// same transaction.
+// Storage (see journal.cc for the measurements behind it): the entries one
+// commit writes are one row of ledger_segments, packed back to back
+// (codec_internal.h). The Engine holds every entry's key, balances and
+// posting columns in memory, and the journal indexes order and correlation
+// ids in memory, so no per-entry index is written. Balances are written as
+// rows in the same transaction.
 //
 // Invariant: every stored entry balances per currency and ledger_balances
-// equals the sum of stored postings. One Journal is the only writer of its
-// database (it owns the balances in memory). Thread-compatible: callers
-// serialise access.
+// equals the sum of stored postings. Before it writes, a Journal checks that
+// the store holds no entry its memory lacks (another process, e.g. a CLI
+// command, may have posted) and reloads if it does, inside the write lock.
+// Thread-compatible: callers serialise access.
 #pragma once
 
 #include <cstdint>
@@ -157,18 +159,25 @@ class Journal {
 
  private:
   Journal(std::unique_ptr<store::Connection> conn, Chart chart, JournalOptions options);
+  struct ValueIndex;
+  struct SegmentCache;
   Status Reload();
-  Status WriteEntry(std::int64_t id, const EntryDraft& d);
+  Status ConvertLegacyEntries();
+  Status CatchUp();
+  void IndexEntry(std::int64_t id, const EntryDraft& d);
+  Status WriteSegment(std::int64_t first_id, std::int64_t last_id);
   Status WriteBalances();
-  Result<std::vector<std::int64_t>> IdsFromSql(std::string_view sql, std::string_view arg);
 
   std::unique_ptr<store::Connection> conn_;
   Chart chart_;
   JournalOptions options_;
   std::unique_ptr<Engine> engine_;
-  std::string blob_;  // reused encode buffer
-  store::Statement* insert_entry_ = nullptr;
-  store::Statement* insert_order_ = nullptr;
+  std::unique_ptr<ValueIndex> by_order_;        // order id of any posting -> entry ids
+  std::unique_ptr<ValueIndex> by_correlation_;  // correlation id -> entry ids
+  std::unique_ptr<SegmentCache> cache_;         // the segment Get() read last
+  std::string segment_;                         // reused encode buffers
+  std::string scratch_;
+  store::Statement* insert_segment_ = nullptr;
   store::Statement* upsert_balance_ = nullptr;
 };
 

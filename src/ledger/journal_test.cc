@@ -8,6 +8,7 @@
 
 #include <random>
 
+#include "ledger/codec_internal.h"
 #include "ledger/invariants.h"
 #include "testing/testing.h"
 
@@ -382,6 +383,134 @@ TEST_F(JournalTest, BalancesEqualSumsAfterManyRandomEntries) {
   Reopen();
   ExpectInvariants();
   EXPECT_EQ(journal_->TrialBalance().size(), before.size());
+}
+
+// Entries live in segments (one per commit): reads across several, in and
+// out of the cached one, and after a reopen, return each entry as posted.
+TEST_F(JournalTest, EntriesAcrossSegmentsReadBackAsPosted) {
+  std::vector<EntryDraft> posted;
+  for (int b = 0; b < 4; ++b) {
+    std::vector<EntryDraft> batch;
+    for (int i = 0; i < 5; ++i) {
+      const int n = b * 5 + i;
+      EntryDraft d = Capture("k" + std::to_string(n), "o" + std::to_string(n % 3),
+                             std::to_string(n + 1) + ".00");
+      d.correlation_id = "corr-" + std::to_string(n % 2);
+      batch.push_back(d);
+    }
+    for (const auto& r : journal_->PostBatch(batch)) {
+      ASSERT_TRUE(r) << r.error().ToString();
+    }
+    posted.insert(posted.end(), batch.begin(), batch.end());
+  }
+  ASSERT_TRUE(journal_->Reverse(7, "test", "rev-7"));
+  auto check = [&] {
+    // Backwards, so that every other read leaves the cached segment.
+    for (std::int64_t id = 20; id >= 1; --id) {
+      auto e = journal_->Get(id);
+      ASSERT_TRUE(e) << e.error().ToString();
+      EXPECT_EQ(e->draft, posted[static_cast<std::size_t>(id - 1)]) << "entry " << id;
+      EXPECT_EQ(e->reversed_by, id == 7 ? 21 : 0);
+    }
+    auto rev = journal_->Get(21);
+    ASSERT_TRUE(rev);
+    EXPECT_EQ(rev->draft.reverses_entry_id, "7");
+    EXPECT_EQ(journal_->Get(22).error().code, ErrorCode::kNotFound);
+    EXPECT_EQ(journal_->Get(0).error().code, ErrorCode::kNotFound);
+    auto by_o1 = journal_->Entries({.order_id = "o1", .correlation_id = {}, .account = {}});
+    ASSERT_TRUE(by_o1);
+    std::vector<std::int64_t> ids;
+    for (const auto& e : *by_o1) {
+      ids.push_back(e.id);
+    }
+    // n % 3 == 1: entries 2, 5, 8, 11, 14, 17, 20, and the reversal of 7 (n = 6 is o0).
+    EXPECT_EQ(ids, (std::vector<std::int64_t>{2, 5, 8, 11, 14, 17, 20}));
+    auto by_corr = journal_->Entries({.order_id = {}, .correlation_id = "corr-1", .account = {}});
+    ASSERT_TRUE(by_corr);
+    EXPECT_EQ(by_corr->size(), 10u);
+  };
+  check();
+  Reopen();
+  check();
+  ExpectInvariants();
+}
+
+// A second Journal on the same database (a CLI command while the hub runs)
+// posts in between: the first continues after it, with its keys known.
+TEST_F(JournalTest, SecondWriterEntriesAreLoadedBeforeWriting) {
+  ASSERT_TRUE(journal_->Post(Capture("a", "o1", "1.00")));
+  auto other = Journal::Open(*store_, DefaultChart());
+  ASSERT_TRUE(other);
+  auto b = (*other)->Post(Capture("b", "o2", "2.00"));
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->entry_id, 2);
+  auto again = journal_->Post(Capture("b", "o2", "2.00"));
+  ASSERT_TRUE(again) << again.error().ToString();
+  EXPECT_TRUE(again->existing);
+  EXPECT_EQ(again->entry_id, 2);
+  auto c = journal_->Post(Capture("c", "o3", "3.00"));
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->entry_id, 3);
+  EXPECT_EQ(journal_->Balance("1100", Cur("USD"))->debit, 600);
+  ExpectInvariants();
+}
+
+// A journal written before segments (a row per entry in ledger_entries) is
+// converted on open: same ids, contents, queries and balances.
+TEST_F(JournalTest, RowPerEntryJournalIsConvertedOnOpen) {
+  journal_.reset();
+  store_.reset();
+  const auto path = (dir_.path() / "v1.db").string();
+  std::vector<EntryDraft> drafts = {
+      Capture("a", "o1", "10.00"),
+      Draft("split", {P("1100", M("3.00"), "o1"), P("2300", M("-1.00"), "o1"),
+                      P("2300", M("-2.00"), "o2")}),
+      Capture("c", "o3", "4.00")};
+  {
+    auto s = store::OpenSqliteStore({.path = path});
+    ASSERT_TRUE(s);
+    ASSERT_TRUE((*s)->Migrate(LedgerMigrations().subspan(0, 1)));  // schema v1 only
+    auto conn = (*s)->Connect();
+    ASSERT_TRUE(conn);
+    auto ins = (*conn)->Prepare(
+        "INSERT INTO ledger_entries (id, idempotency_key, effective_at, correlation_id, "
+        "order_id, reverses_entry_id, body) VALUES ($1, $2, $3, $4, $5, NULL, $6)");
+    ASSERT_TRUE(ins);
+    std::string body;
+    for (std::size_t i = 0; i < drafts.size(); ++i) {
+      internal::EncodeBody(drafts[i], body);
+      (*ins)->Reset();
+      (*ins)
+          ->Bind(1, static_cast<std::int64_t>(i + 1))
+          .Bind(2, drafts[i].idempotency_key)
+          .Bind(3, drafts[i].effective_at.micros)
+          .Bind(4, drafts[i].correlation_id)
+          .Bind(5, drafts[i].postings[0].dims.order_id)
+          .BindBlob(6, body);
+      ASSERT_TRUE((*ins)->Run());
+    }
+  }
+  auto s = store::OpenSqliteStore({.path = path});
+  ASSERT_TRUE(s);
+  store_ = std::move(*s);
+  auto j = Journal::Open(*store_, DefaultChart());
+  ASSERT_TRUE(j) << j.error().ToString();
+  journal_ = std::move(*j);
+  for (std::size_t i = 0; i < drafts.size(); ++i) {
+    auto e = journal_->Get(static_cast<std::int64_t>(i + 1));
+    ASSERT_TRUE(e) << e.error().ToString();
+    EXPECT_EQ(e->draft, drafts[i]);
+  }
+  EXPECT_EQ(journal_->Entries({.order_id = "o2", .correlation_id = {}, .account = {}})->size(),
+            1u);
+  EXPECT_EQ(journal_->Balance("1100", Cur("USD"))->debit, 1700);
+  auto fresh = store_->Connect();  // the journal's own connection caches statements
+  ASSERT_TRUE(fresh);
+  EXPECT_FALSE((*fresh)->Prepare("SELECT count(*) FROM ledger_entries"));
+  auto next = journal_->Post(Capture("d", "o4", "1.00"));
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->entry_id, 4);
+  EXPECT_TRUE(journal_->Post(Capture("a", "o1", "10.00"))->existing);
 }
 
 TEST(PeriodTest, MonthsAreUtc) {

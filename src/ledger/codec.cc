@@ -239,8 +239,8 @@ Status ScanEntries(store::Connection& conn,
       break;
     }
     if (first != expected || last - first + 1 != static_cast<std::int64_t>(records.size())) {
-      result = fail(Corrupt(fmt::format("expected entry {} next and {} records, found {}",
-                                        expected, last - first + 1, records.size())));
+      result = fail(Corrupt(fmt::format("expected entry {} next and {} records, found {}", expected,
+                                        last - first + 1, records.size())));
       break;
     }
     for (std::size_t i = 0; i < records.size() && result; ++i) {

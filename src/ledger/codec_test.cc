@@ -76,9 +76,8 @@ TEST(CodecTest, SegmentRoundTripsEntriesInOrder) {
   ASSERT_EQ(records.size(), drafts.size());
   for (std::size_t i = 0; i < drafts.size(); ++i) {
     EntryDraft back;
-    ASSERT_TRUE(DecodeSegmentEntry(std::string_view(seg).substr(records[i].first,
-                                                                records[i].second),
-                                   back));
+    ASSERT_TRUE(DecodeSegmentEntry(
+        std::string_view(seg).substr(records[i].first, records[i].second), back));
     EXPECT_EQ(back, drafts[i]) << "entry " << i;
   }
 }

@@ -460,8 +460,8 @@ Result<StoredEntry> Journal::Get(std::int64_t entry_id) {
   StoredEntry e;
   e.id = entry_id;
   const internal::RecordSpan r = c.records[static_cast<std::size_t>(entry_id - c.first_id)];
-  if (auto dec = internal::DecodeSegmentEntry(std::string_view(c.blob).substr(r.first, r.second),
-                                              e.draft);
+  if (auto dec =
+          internal::DecodeSegmentEntry(std::string_view(c.blob).substr(r.first, r.second), e.draft);
       !dec) {
     Error err = dec.error();
     err.message += fmt::format(" (entry {})", entry_id);

@@ -463,8 +463,8 @@ TEST_F(JournalTest, RowPerEntryJournalIsConvertedOnOpen) {
   const auto path = (dir_.path() / "v1.db").string();
   std::vector<EntryDraft> drafts = {
       Capture("a", "o1", "10.00"),
-      Draft("split", {P("1100", M("3.00"), "o1"), P("2300", M("-1.00"), "o1"),
-                      P("2300", M("-2.00"), "o2")}),
+      Draft("split",
+            {P("1100", M("3.00"), "o1"), P("2300", M("-1.00"), "o1"), P("2300", M("-2.00"), "o2")}),
       Capture("c", "o3", "4.00")};
   {
     auto s = store::OpenSqliteStore({.path = path});
@@ -501,8 +501,7 @@ TEST_F(JournalTest, RowPerEntryJournalIsConvertedOnOpen) {
     ASSERT_TRUE(e) << e.error().ToString();
     EXPECT_EQ(e->draft, drafts[i]);
   }
-  EXPECT_EQ(journal_->Entries({.order_id = "o2", .correlation_id = {}, .account = {}})->size(),
-            1u);
+  EXPECT_EQ(journal_->Entries({.order_id = "o2", .correlation_id = {}, .account = {}})->size(), 1u);
   EXPECT_EQ(journal_->Balance("1100", Cur("USD"))->debit, 1700);
   auto fresh = store_->Connect();  // the journal's own connection caches statements
   ASSERT_TRUE(fresh);

@@ -26,6 +26,19 @@ else()
   message(FATAL_ERROR "libphonenumber not found: run scripts/install-deps")
 endif()
 
+# tcmalloc (Debian's libtcmalloc-minimal4) for the hub's binaries: see
+# docs/adr/0005-tcmalloc.md. Linked by the runtime library's full name, as
+# libphonenumber is; not under the sanitizers or libFuzzer, which bring their
+# own allocator.
+add_library(hub_allocator INTERFACE)
+if(NOT HUB_SANITIZE AND NOT HUB_FUZZ)
+  find_library(TCMALLOC_LIBRARY NAMES libtcmalloc_minimal.so.4 tcmalloc_minimal)
+  if(NOT TCMALLOC_LIBRARY)
+    message(FATAL_ERROR "libtcmalloc_minimal not found: run scripts/install-deps")
+  endif()
+  target_link_libraries(hub_allocator INTERFACE ${TCMALLOC_LIBRARY})
+endif()
+
 # Shared fixtures live beside the checkout; tests skip with a message when absent.
 if(DEFINED ENV{RETAILHUB_SHARED})
   set(HUB_SHARED_DIR $ENV{RETAILHUB_SHARED})

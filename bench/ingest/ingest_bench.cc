@@ -7,8 +7,13 @@
 //      measured from the scheduled send time (no coordinated omission);
 //   3. closed loop against the baseline committing one transaction per
 //      message (group_commit_max = 1).
+// Each message has a fresh dedup key (X-Test-Id). By default it looks like
+// real senders' ids (Shopify's X-Shopify-Webhook-Id and Square's event_id
+// are UUIDs): 16 hex digits, scattered, so the unique dedup index takes
+// every insert at a random place, as in production. --keys sequential sends
+// "m1", "m2", ... instead, which the index appends almost in order.
 // Usage: bench_ingest [--seconds S] [--connections C] [--rate R] [--runs N]
-//                     [--only group|paced|baseline]
+//                     [--only group|paced|baseline] [--keys random|sequential]
 #include <fmt/format.h>
 
 #include <arpa/inet.h>
@@ -69,8 +74,9 @@ double Percentile(std::vector<std::int64_t>& v, double q) {
 // the latency counts from the due time.
 class LoadClient {
  public:
-  LoadClient(std::uint16_t port, int connections, std::atomic<std::int64_t>& ids)
-      : ids_(ids), epoll_(epoll_create1(0)) {
+  LoadClient(std::uint16_t port, int connections, std::atomic<std::int64_t>& ids,
+             bool sequential_keys)
+      : ids_(ids), sequential_keys_(sequential_keys), epoll_(epoll_create1(0)) {
     for (int c = 0; c < connections; ++c) {
       const int fd = socket(AF_INET, SOCK_STREAM, 0);
       sockaddr_in addr{};
@@ -180,11 +186,16 @@ class LoadClient {
   void Send(Conn& conn, Clock::time_point scheduled) {
     const std::int64_t id = ids_.fetch_add(1);
     const std::string body = Body(id);
+    // Multiplying by an odd constant is a bijection on 64 bits: unique, scattered.
+    const std::string key =
+        sequential_keys_
+            ? fmt::format("m{}", id)
+            : fmt::format("{:016x}", static_cast<std::uint64_t>(id) * 0x9E3779B97F4A7C15ull);
     conn.out = fmt::format(
         "POST /v1/webhooks/test/bench HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-        "Content-Type: application/json\r\nX-Test-Id: m{}\r\nX-Test-Signature: {}\r\n"
+        "Content-Type: application/json\r\nX-Test-Id: {}\r\nX-Test-Signature: {}\r\n"
         "Content-Length: {}\r\n\r\n",
-        id, hub::HexEncode(hub::HmacSha256(kSecret, body)), body.size());
+        key, hub::HexEncode(hub::HmacSha256(kSecret, body)), body.size());
     conn.out += body;
     conn.out_off = 0;
     conn.busy = true;
@@ -255,6 +266,7 @@ class LoadClient {
   }
 
   std::atomic<std::int64_t>& ids_;
+  bool sequential_keys_;
   int epoll_;
   std::vector<Conn> conns_;
   std::int64_t accepted_ = 0, errors_ = 0;
@@ -262,7 +274,7 @@ class LoadClient {
 };
 
 RunResult RunLoad(int group_commit_max, int connections, double seconds, double rate,
-                  std::atomic<std::int64_t>& id_base) {
+                  std::atomic<std::int64_t>& id_base, bool sequential_keys) {
   const auto dir = std::filesystem::temp_directory_path() /
                    fmt::format("retailhub-bench-ingest-{}", id_base.load());
   std::filesystem::remove_all(dir);
@@ -286,7 +298,7 @@ RunResult RunLoad(int group_commit_max, int connections, double seconds, double 
   }
   RunResult r;
   {
-    LoadClient client((*hub)->port(), connections, id_base);
+    LoadClient client((*hub)->port(), connections, id_base, sequential_keys);
     r = client.Run(seconds, rate);
   }
   (*hub)->Stop();
@@ -322,6 +334,7 @@ int main(int argc, char** argv) {
   double rate = 10'000;
   int runs = 3;
   std::string only;  // --only group|paced|baseline: one load, for profiling
+  bool sequential = false;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (std::strcmp(argv[i], "--seconds") == 0) {
       seconds = std::atof(argv[i + 1]);
@@ -333,24 +346,29 @@ int main(int argc, char** argv) {
       runs = std::atoi(argv[i + 1]);
     } else if (std::strcmp(argv[i], "--only") == 0) {
       only = argv[i + 1];
+    } else if (std::strcmp(argv[i], "--keys") == 0) {
+      sequential = std::strcmp(argv[i + 1], "sequential") == 0;
     }
   }
   hub::obs::SetLogLevel(hub::obs::Level::kError);
   std::atomic<std::int64_t> ids{1};
   std::vector<RunResult> group, paced, baseline;
   for (int r = 0; r < runs; ++r) {
-    group.push_back(only.empty() || only == "group" ? RunLoad(512, connections, seconds, 0, ids)
-                                                    : RunResult{});
-    paced.push_back(only.empty() || only == "paced" ? RunLoad(512, connections, seconds, rate, ids)
-                                                    : RunResult{});
-    baseline.push_back(only.empty() || only == "baseline" ? RunLoad(1, connections, seconds, 0, ids)
-                                                          : RunResult{});
+    group.push_back(only.empty() || only == "group"
+                        ? RunLoad(512, connections, seconds, 0, ids, sequential)
+                        : RunResult{});
+    paced.push_back(only.empty() || only == "paced"
+                        ? RunLoad(512, connections, seconds, rate, ids, sequential)
+                        : RunResult{});
+    baseline.push_back(only.empty() || only == "baseline"
+                           ? RunLoad(1, connections, seconds, 0, ids, sequential)
+                           : RunResult{});
   }
   const RunResult g = Median(group), p = Median(paced), b = Median(baseline);
   fmt::print(
-      "bench_ingest: 2 KB signed bodies over HTTP/1.1 keep-alive, {} connections, "
-      "SQLite WAL synchronous=FULL, median of {} runs of {:.0f} s\n",
-      connections, runs, seconds);
+      "bench_ingest: 2 KB signed bodies over HTTP/1.1 keep-alive, {} connections, {} dedup "
+      "keys, SQLite WAL synchronous=FULL, median of {} runs of {:.0f} s\n",
+      connections, sequential ? "sequential" : "random", runs, seconds);
   fmt::print(
       "  group commit, closed loop : {:>9.0f} msg/s  p50 {:6.2f} ms  p99 {:6.2f} ms  "
       "errors {}\n",

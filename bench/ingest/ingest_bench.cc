@@ -12,8 +12,12 @@
 // are UUIDs): 16 hex digits, scattered, so the unique dedup index takes
 // every insert at a random place, as in production. --keys sequential sends
 // "m1", "m2", ... instead, which the index appends almost in order.
+// --prefill N stores N earlier messages (random keys, 100-byte bodies)
+// before each run, so the dedup index is the size of a store in service
+// rather than of an empty one.
 // Usage: bench_ingest [--seconds S] [--connections C] [--rate R] [--runs N]
 //                     [--only group|paced|baseline] [--keys random|sequential]
+//                     [--prefill N]
 #include <fmt/format.h>
 
 #include <arpa/inet.h>
@@ -273,8 +277,25 @@ class LoadClient {
   std::vector<std::int64_t> latencies_;
 };
 
+// N messages as the hub stores them, with scattered dedup keys (SQL only).
+void Prefill(hub::store::Store& store, std::int64_t n) {
+  auto conn = store.Connect();
+  if (!conn || !(*conn)->Execute(fmt::format(
+                   "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < {}) "
+                   "INSERT INTO bus_messages (seq, id, source, account, topic, dedup_key, "
+                   "received_at, correlation_id, traceparent, headers, url, body, state) "
+                   "SELECT i, printf('msg_prefill%010d', i), 'test', 'bench', 'bench', "
+                   "lower(hex(randomblob(8))), i, lower(hex(randomblob(16))), '', '{{}}', '', "
+                   "zeroblob(100), 'translated' FROM k",
+                   n))) {
+    fmt::print(stderr, "bench_ingest: prefill failed\n");
+    std::exit(1);
+  }
+}
+
 RunResult RunLoad(int group_commit_max, int connections, double seconds, double rate,
-                  std::atomic<std::int64_t>& id_base, bool sequential_keys) {
+                  std::atomic<std::int64_t>& id_base, bool sequential_keys,
+                  std::int64_t prefill) {
   const auto dir = std::filesystem::temp_directory_path() /
                    fmt::format("retailhub-bench-ingest-{}", id_base.load());
   std::filesystem::remove_all(dir);
@@ -291,6 +312,9 @@ RunResult RunLoad(int group_commit_max, int connections, double seconds, double 
   auto hub = hub::app::Hub::Open(cfg, hub::SystemClock::Get());
   if (hub) {
     (*hub)->DisableTestHandlerForBenchmarks();
+    if (prefill > 0) {
+      Prefill((*hub)->store(), prefill);
+    }
   }
   if (!hub || !(*hub)->Start()) {
     fmt::print(stderr, "cannot start hub\n");
@@ -335,6 +359,7 @@ int main(int argc, char** argv) {
   int runs = 3;
   std::string only;  // --only group|paced|baseline: one load, for profiling
   bool sequential = false;
+  std::int64_t prefill = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (std::strcmp(argv[i], "--seconds") == 0) {
       seconds = std::atof(argv[i + 1]);
@@ -346,6 +371,8 @@ int main(int argc, char** argv) {
       runs = std::atoi(argv[i + 1]);
     } else if (std::strcmp(argv[i], "--only") == 0) {
       only = argv[i + 1];
+    } else if (std::strcmp(argv[i], "--prefill") == 0) {
+      prefill = std::atoll(argv[i + 1]);
     } else if (std::strcmp(argv[i], "--keys") == 0) {
       sequential = std::strcmp(argv[i + 1], "sequential") == 0;
     }
@@ -355,20 +382,21 @@ int main(int argc, char** argv) {
   std::vector<RunResult> group, paced, baseline;
   for (int r = 0; r < runs; ++r) {
     group.push_back(only.empty() || only == "group"
-                        ? RunLoad(512, connections, seconds, 0, ids, sequential)
+                        ? RunLoad(512, connections, seconds, 0, ids, sequential, prefill)
                         : RunResult{});
     paced.push_back(only.empty() || only == "paced"
-                        ? RunLoad(512, connections, seconds, rate, ids, sequential)
+                        ? RunLoad(512, connections, seconds, rate, ids, sequential, prefill)
                         : RunResult{});
     baseline.push_back(only.empty() || only == "baseline"
-                           ? RunLoad(1, connections, seconds, 0, ids, sequential)
+                           ? RunLoad(1, connections, seconds, 0, ids, sequential, prefill)
                            : RunResult{});
   }
   const RunResult g = Median(group), p = Median(paced), b = Median(baseline);
   fmt::print(
       "bench_ingest: 2 KB signed bodies over HTTP/1.1 keep-alive, {} connections, {} dedup "
-      "keys, SQLite WAL synchronous=FULL, median of {} runs of {:.0f} s\n",
-      connections, sequential ? "sequential" : "random", runs, seconds);
+      "keys, {} messages stored before each run, SQLite WAL synchronous=FULL, median of {} runs "
+      "of {:.0f} s\n",
+      connections, sequential ? "sequential" : "random", prefill, runs, seconds);
   fmt::print(
       "  group commit, closed loop : {:>9.0f} msg/s  p50 {:6.2f} ms  p99 {:6.2f} ms  "
       "errors {}\n",

@@ -239,6 +239,9 @@ class BusImpl final : public Bus {
 
   BusStats Stats() override {
     BusStats s;
+    // Under the hand-over lock: a message moving from the translate stage to
+    // its domain queues between the two reads would be counted twice.
+    std::lock_guard h(handover_mu_);
     s.translate_backlog = translate_backlog_.load();
     for (auto& dq : domains_) {
       std::lock_guard l(dq->mu);
@@ -540,6 +543,7 @@ class BusImpl final : public Bus {
     // twice for one message's hand-over at most.
     std::size_t k = 0;
     for (auto& [m, replay_domain] : msgs) {
+      std::lock_guard h(handover_mu_);  // Stats() sees it on one side only
       for (; k < enqueued.size() && enqueued[k].second.seq == m.seq; ++k) {
         Enqueue(*enqueued[k].first, std::move(enqueued[k].second));
       }
@@ -998,6 +1002,9 @@ class BusImpl final : public Bus {
   std::deque<std::unique_ptr<Pending>> ingest_queue_;
 
   std::mutex translate_mu_;
+  // Held while one message's work moves from the translate backlog to the
+  // domain queues, and by Stats(); taken before any DomainQueue::mu.
+  std::mutex handover_mu_;
   std::condition_variable translate_cv_;
   std::atomic<std::int64_t> translate_backlog_{0};
   std::atomic<std::uint64_t> ingest_generation_{0};  // group commits so far

@@ -393,9 +393,10 @@ TEST_F(BusTest, BackpressureRefusesIngestOverBacklogLimit) {
     }
   }
   EXPECT_GT(refused, 0);
-  // One snapshot: two Stats() calls can count a message that moves from the
-  // translate stage to its domain between them twice (ASan's slower run
-  // showed 7). +1: the message being handed over between the stages.
+  // One snapshot (Stats() reads both stages under the hand-over lock; before
+  // it did, an ASan run counted messages handed over between its two reads
+  // twice and showed 7). +1: a message the translate stage takes before the
+  // committer has counted it is counted once more until it is done.
   BusStats st = bus_->Stats();
   EXPECT_LE(st.translate_backlog + st.domain_backlog["steps"], 5 + 1);
 }

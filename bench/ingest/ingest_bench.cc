@@ -294,8 +294,7 @@ void Prefill(hub::store::Store& store, std::int64_t n) {
 }
 
 RunResult RunLoad(int group_commit_max, int connections, double seconds, double rate,
-                  std::atomic<std::int64_t>& id_base, bool sequential_keys,
-                  std::int64_t prefill) {
+                  std::atomic<std::int64_t>& id_base, bool sequential_keys, std::int64_t prefill) {
   const auto dir = std::filesystem::temp_directory_path() /
                    fmt::format("retailhub-bench-ingest-{}", id_base.load());
   std::filesystem::remove_all(dir);

@@ -159,10 +159,15 @@ Result<std::unique_ptr<Journal>> Journal::Open(store::Store& store, Chart chart,
 // drop the v1 entry tables, in one transaction. A journal created at v2
 // drops them empty.
 Status Journal::ConvertLegacyEntries() {
+  // Without the write lock first: a read-only command on a converted journal
+  // must not queue behind the hub's writers.
+  if (auto probe = conn_->Prepare("SELECT 1 FROM ledger_entries LIMIT 1"); !probe) {
+    return Ok();  // converted already: the table is gone
+  }
   store::Transaction tx(*conn_);
   HUB_TRY_STATUS(tx.Begin());
   if (auto probe = conn_->Prepare("SELECT count(*) FROM ledger_entries"); !probe) {
-    return Ok();  // converted already: the table is gone
+    return Ok();  // another process converted it meanwhile
   }
   HUB_TRY(store::Statement * q,
           conn_->Prepare(fmt::format("SELECT {} FROM ledger_entries ORDER BY id",

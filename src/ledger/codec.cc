@@ -211,12 +211,15 @@ Status DecodeSegmentEntry(std::string_view record, EntryDraft& d) {
 }
 
 Status ScanEntries(store::Connection& conn,
-                   const std::function<Status(std::int64_t, EntryDraft&)>& fn) {
+                   const std::function<Status(std::int64_t, EntryDraft&)>& fn,
+                   std::int64_t from_id) {
   HUB_TRY(store::Statement * q,
-          conn.Prepare("SELECT first_id, last_id, body FROM ledger_segments ORDER BY first_id"));
+          conn.Prepare("SELECT first_id, last_id, body FROM ledger_segments WHERE first_id >= $1 "
+                       "ORDER BY first_id"));
+  q->Bind(1, from_id);
   std::vector<RecordSpan> records;
   EntryDraft d;
-  std::int64_t expected = 1;
+  std::int64_t expected = from_id;
   Status result = Ok();
   for (;;) {
     auto row = q->Step();

@@ -46,9 +46,11 @@ using RecordSpan = std::pair<std::uint32_t, std::uint32_t>;
 Status SplitSegment(std::string_view blob, std::vector<RecordSpan>& records);
 Status DecodeSegmentEntry(std::string_view record, EntryDraft& d);
 
-// Calls fn(id, draft) for every stored entry in id order; stops at fn's first error.
+// Calls fn(id, draft) for every stored entry with id >= from_id (a segment's
+// first id, or 1), in id order; stops at fn's first error.
 Status ScanEntries(store::Connection& conn,
-                   const std::function<Status(std::int64_t, EntryDraft&)>& fn);
+                   const std::function<Status(std::int64_t, EntryDraft&)>& fn,
+                   std::int64_t from_id = 1);
 
 // Journals written before segments kept one row per entry in ledger_entries;
 // Journal::Open converts them. Column list and row reader of that table.

@@ -251,17 +251,47 @@ Status Journal::Reload() {
 
 // Inside the write lock: if another Journal on this database (a CLI command
 // while the hub runs) has posted since we loaded, load its entries first so
-// ids, idempotency and balances continue from the store, not from memory.
+// ids, idempotency and balances continue from the store, not from memory;
+// and take up the periods it opened or closed.
 Status Journal::CatchUp() {
   HUB_TRY(store::Statement * q,
           conn_->Prepare("SELECT last_id FROM ledger_segments ORDER BY first_id DESC LIMIT 1"));
   HUB_TRY(const bool row, q->Step());
   const std::int64_t stored = row ? q->Int(0) : 0;
   q->Reset();
-  if (stored == engine_->last_entry_id()) {
-    return Ok();
+  const std::int64_t known = engine_->last_entry_id();
+  if (stored < known) {
+    return Reload();  // the store lost what memory holds: trust the store
   }
-  return Reload();
+  if (stored > known) {
+    auto loaded = internal::ScanEntries(
+        *conn_,
+        [&](std::int64_t id, EntryDraft& d) -> Status {
+          HUB_TRY_STATUS(engine_->Replay(d, id));
+          IndexEntry(id, d);
+          return Ok();
+        },
+        known + 1);
+    if (!loaded || engine_->last_entry_id() != stored) {
+      return Reload();
+    }
+    (void)engine_->TakeDirty();  // the other writer stored these balances
+  }
+  HUB_TRY(store::Statement * p, conn_->Prepare("SELECT period, closed FROM ledger_periods"));
+  for (;;) {
+    HUB_TRY(const bool prow, p->Step());
+    if (!prow) {
+      break;
+    }
+    HUB_TRY(const PeriodKey key, ParsePeriod(p->Text(0)));
+    if (p->Int(1) != 0) {
+      engine_->ClosePeriod(key);
+    } else {
+      engine_->OpenPeriod(key);
+    }
+  }
+  p->Reset();
+  return Ok();
 }
 
 Status Journal::WriteSegment(std::int64_t first_id, std::int64_t last_id) {

@@ -453,6 +453,13 @@ TEST_F(JournalTest, SecondWriterEntriesAreLoadedBeforeWriting) {
   EXPECT_EQ(c->entry_id, 3);
   EXPECT_EQ(journal_->Balance("1100", Cur("USD"))->debit, 600);
   ExpectInvariants();
+  // A period the other closes is closed for this one too.
+  ASSERT_TRUE((*other)->ClosePeriod("2026-11"));
+  auto late = journal_->Post(Capture("d", "o4", "4.00"));
+  ASSERT_FALSE(late);
+  EXPECT_EQ(late.error().code, ErrorCode::kClosedPeriod);
+  ASSERT_TRUE((*other)->OpenPeriod("2026-11"));
+  EXPECT_TRUE(journal_->Post(Capture("d", "o4", "4.00")));
 }
 
 // A journal written before segments (a row per entry in ledger_entries) is

@@ -87,7 +87,7 @@ constexpr std::string_view kUpsertPeriod =
     "ON CONFLICT (period) DO UPDATE SET closed = excluded.closed";
 
 // Segments of a converted v1 journal hold at most this many entries.
-constexpr std::size_t kLegacySegmentEntries = 1'024;
+constexpr std::int64_t kLegacySegmentEntries = 1'024;
 
 }  // namespace
 
@@ -174,9 +174,6 @@ Status Journal::ConvertLegacyEntries() {
                                      internal::kLegacyEntryColumns)));
   std::int64_t first = 0;
   std::int64_t last = 0;
-  std::size_t n = 0;
-  std::vector<std::string> segments;
-  std::vector<std::pair<std::int64_t, std::int64_t>> spans;
   for (;;) {
     HUB_TRY(const bool row, q->Step());
     if (!row) {
@@ -190,26 +187,20 @@ Status Journal::ConvertLegacyEntries() {
                               "converted",
                               last, e.id));
     }
-    if (n == 0) {
+    if (first == 0) {
       first = e.id;
-      segments.emplace_back();
-      internal::BeginSegment(segments.back());
+      internal::BeginSegment(segment_);
     }
-    internal::AppendSegmentEntry(e.draft, segments.back(), scratch_);
+    internal::AppendSegmentEntry(e.draft, segment_, scratch_);
     last = e.id;
-    if (++n == kLegacySegmentEntries) {
-      spans.emplace_back(first, last);
-      n = 0;
+    if (last - first + 1 == kLegacySegmentEntries) {
+      HUB_TRY_STATUS(WriteSegment(first, last));
+      first = 0;
     }
   }
   q->Reset();
-  if (n > 0) {
-    spans.emplace_back(first, last);
-  }
-  for (std::size_t i = 0; i < spans.size(); ++i) {
-    insert_segment_->Reset();
-    insert_segment_->Bind(1, spans[i].first).Bind(2, spans[i].second).BindBlob(3, segments[i]);
-    HUB_TRY_STATUS(insert_segment_->Run());
+  if (first != 0) {
+    HUB_TRY_STATUS(WriteSegment(first, last));
   }
   HUB_TRY_STATUS(conn_->Execute("DROP TABLE ledger_entry_orders; DROP TABLE ledger_entries"));
   return tx.Commit();
@@ -229,23 +220,41 @@ Status Journal::Reload() {
   by_order_ = std::make_unique<ValueIndex>();
   by_correlation_ = std::make_unique<ValueIndex>();
   cache_ = std::make_unique<SegmentCache>();
-  HUB_TRY_STATUS(internal::ScanEntries(*conn_, [&](std::int64_t id, EntryDraft& d) -> Status {
-    HUB_TRY_STATUS(engine_->Replay(d, id));
-    IndexEntry(id, d);
-    return Ok();
-  }));
-  HUB_TRY(store::Statement * p,
-          conn_->Prepare("SELECT period FROM ledger_periods WHERE closed = 1"));
+  HUB_TRY_STATUS(LoadEntries(1));
+  return LoadPeriods();
+}
+
+// Replays and indexes the stored entries from from_id on; their balances are
+// already stored, so none is left dirty.
+Status Journal::LoadEntries(std::int64_t from_id) {
+  HUB_TRY_STATUS(internal::ScanEntries(
+      *conn_,
+      [&](std::int64_t id, EntryDraft& d) -> Status {
+        HUB_TRY_STATUS(engine_->Replay(d, id));
+        IndexEntry(id, d);
+        return Ok();
+      },
+      from_id));
+  (void)engine_->TakeDirty();
+  return Ok();
+}
+
+// Every period as stored: closed ones closed, reopened ones open.
+Status Journal::LoadPeriods() {
+  HUB_TRY(store::Statement * p, conn_->Prepare("SELECT period, closed FROM ledger_periods"));
   for (;;) {
     HUB_TRY(const bool row, p->Step());
     if (!row) {
       break;
     }
     HUB_TRY(const PeriodKey key, ParsePeriod(p->Text(0)));
-    engine_->ClosePeriod(key);
+    if (p->Int(1) != 0) {
+      engine_->ClosePeriod(key);
+    } else {
+      engine_->OpenPeriod(key);
+    }
   }
   p->Reset();
-  (void)engine_->TakeDirty();  // loaded balances are already stored
   return Ok();
 }
 
@@ -264,34 +273,11 @@ Status Journal::CatchUp() {
     return Reload();  // the store lost what memory holds: trust the store
   }
   if (stored > known) {
-    auto loaded = internal::ScanEntries(
-        *conn_,
-        [&](std::int64_t id, EntryDraft& d) -> Status {
-          HUB_TRY_STATUS(engine_->Replay(d, id));
-          IndexEntry(id, d);
-          return Ok();
-        },
-        known + 1);
-    if (!loaded || engine_->last_entry_id() != stored) {
+    if (auto loaded = LoadEntries(known + 1); !loaded || engine_->last_entry_id() != stored) {
       return Reload();
     }
-    (void)engine_->TakeDirty();  // the other writer stored these balances
   }
-  HUB_TRY(store::Statement * p, conn_->Prepare("SELECT period, closed FROM ledger_periods"));
-  for (;;) {
-    HUB_TRY(const bool prow, p->Step());
-    if (!prow) {
-      break;
-    }
-    HUB_TRY(const PeriodKey key, ParsePeriod(p->Text(0)));
-    if (p->Int(1) != 0) {
-      engine_->ClosePeriod(key);
-    } else {
-      engine_->OpenPeriod(key);
-    }
-  }
-  p->Reset();
-  return Ok();
+  return LoadPeriods();
 }
 
 Status Journal::WriteSegment(std::int64_t first_id, std::int64_t last_id) {

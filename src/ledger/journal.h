@@ -162,6 +162,8 @@ class Journal {
   struct ValueIndex;
   struct SegmentCache;
   Status Reload();
+  Status LoadEntries(std::int64_t from_id);
+  Status LoadPeriods();
   Status ConvertLegacyEntries();
   Status CatchUp();
   void IndexEntry(std::int64_t id, const EntryDraft& d);

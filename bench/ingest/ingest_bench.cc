@@ -447,15 +447,16 @@ int main(int argc, char** argv) {
   std::atomic<std::int64_t> ids{1};
   std::vector<RunResult> group, paced, baseline;
   for (int r = 0; r < runs; ++r) {
-    group.push_back(only.empty() || only == "group"
-                        ? RunLoad(512, connections, seconds, 0, ids, sequential, prefill, presign, wait_us)
-                        : RunResult{});
-    paced.push_back(only.empty() || only == "paced"
-                        ? RunLoad(512, connections, seconds, rate, ids, sequential, prefill, presign, wait_us)
-                        : RunResult{});
-    baseline.push_back(only.empty() || only == "baseline"
-                           ? RunLoad(1, connections, seconds, 0, ids, sequential, prefill, presign, wait_us)
-                           : RunResult{});
+    group.push_back(only.empty() || only == "group" ? RunLoad(512, connections, seconds, 0, ids,
+                                                              sequential, prefill, presign, wait_us)
+                                                    : RunResult{});
+    paced.push_back(only.empty() || only == "paced" ? RunLoad(512, connections, seconds, rate, ids,
+                                                              sequential, prefill, presign, wait_us)
+                                                    : RunResult{});
+    baseline.push_back(
+        only.empty() || only == "baseline"
+            ? RunLoad(1, connections, seconds, 0, ids, sequential, prefill, presign, wait_us)
+            : RunResult{});
   }
   const RunResult g = Median(group), p = Median(paced), b = Median(baseline);
   fmt::print(

@@ -3,7 +3,10 @@
 // key are configured. Keep-alive sessions, limits on header and body bytes,
 // a request id on every response, problem+json for every error it makes
 // itself, handler exceptions turned into 500s, graceful drain on Stop().
-// Handlers run on the I/O threads: a blocking handler holds one of `threads`.
+// Handlers run on the I/O threads. Each I/O thread serves the connections
+// dealt to it (round-robin at accept), so a handler that blocks holds up the
+// other connections of its thread until it returns; accepting and the drain
+// run on a thread of their own.
 // Thread-safety: Start/Stop/Wait/StopOnSignals may be called from any thread
 // except an I/O thread (a handler), where Stop() only begins the drain.
 #pragma once
@@ -25,7 +28,8 @@ struct HttpServerOptions {
   std::string host = "127.0.0.1";
   // 0 asks the OS for a free port (tests); read it back with port().
   uint16_t port = 8080;
-  // I/O threads; handlers run on them, so size for blocking handlers.
+  // I/O threads, each with its own connections; handlers run on them, so
+  // size for blocking handlers. One more thread accepts connections.
   int threads = 2;
   // Request line + headers; more is answered 431 (protects memory per session).
   size_t header_bytes_max = 16 * 1024;

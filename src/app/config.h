@@ -20,7 +20,8 @@ namespace hub::app {
 struct ServerConfig {
   // Loopback by default: exposing the hub to a network is a deliberate act.
   std::string listen = "127.0.0.1:8080";
-  // Accept/parse threads; webhook handlers only append to the inbox, so few are needed.
+  // I/O threads, each serving its own connections (one more accepts); webhook
+  // handlers only append to the inbox, so few are needed.
   std::int32_t threads = 2;
   // Larger headers are rejected with 431 before reading the body; no provider sends more.
   std::int64_t header_bytes_max = 16384;

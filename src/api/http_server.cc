@@ -441,10 +441,29 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       Handle();
       return;
     }
+    // A small body usually came in the same segment as the head and is in
+    // the buffer already (a webhook's whole request, typically): parse it
+    // here rather than through another asynchronous read and deadline. A
+    // client that asked for "100 Continue" still gets it first.
+    const auto expect = parser_->get()[http::field::expect];
+    const bool wants_continue = EqualsIgnoreCase(expect, "100-continue");
+    if (!wants_continue && content_length && buffer_.size() >= *content_length) {
+      beast::error_code parse_ec;
+      parser_->eager(true);
+      buffer_.consume(parser_->put(buffer_.data(), parse_ec));
+      if (parse_ec) {
+        OnReadError(parse_ec);
+        return;
+      }
+      if (parser_->is_done()) {
+        request_.body = std::move(parser_->get().body());
+        Handle();
+        return;
+      }
+    }
     // The body gets its own deadline: the first one also covered keep-alive idling.
     Tcp().expires_after(std::chrono::milliseconds(server_.options.request_timeout_ms));
-    const auto expect = parser_->get()[http::field::expect];
-    if (EqualsIgnoreCase(expect, "100-continue")) {
+    if (wants_continue) {
       continue_.emplace(http::status::continue_, parser_->get().version());
       http::async_write(stream_, *continue_,
                         beast::bind_front_handler(&Session::OnWriteContinue, Self()));

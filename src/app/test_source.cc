@@ -52,8 +52,11 @@ class TestConnector final : public Connector {
     e.correlation_id = DeriveCorrelationId("test", d.account, dedup);
     e.occurred_at = d.received_at;
     e.source = {"test", d.account, dedup};
-    e.data = o;
-    return std::vector<Event>{std::move(e)};
+    e.data = std::move(v.as_object());  // o refers into v: last use
+    // Not a braced list: its elements are const and would be copied.
+    std::vector<Event> out;
+    out.push_back(std::move(e));
+    return out;
   }
 };
 

@@ -430,6 +430,36 @@ TEST_F(HttpServerTest, ConcurrentClientsAllGetAnswers) {
   EXPECT_EQ(ok.load(), kThreads * kRequestsPerThread);
 }
 
+// Connections are dealt round-robin to the I/O threads, each running its
+// own io_context: with two threads, two connections whose handlers block
+// are served at once, one per thread. Were both dealt to one thread, the
+// second handler would not start until the first returned, and the wait
+// below would time out.
+TEST_F(HttpServerTest, ConnectionsAreDealtToEveryIoThread) {
+  std::latch release(1);
+  std::atomic<int> inside{0};
+  router_.Add("GET", "/block", [&](HttpRequest&) {
+    inside.fetch_add(1);
+    release.wait();
+    return Json(200, boost::json::object{{"ok", true}});
+  });
+  StartServer(HttpServerOptions{.threads = 2});
+  auto first = std::async(std::launch::async, [&] { return Get("/block"); });
+  auto second = std::async(std::launch::async, [&] { return Get("/block"); });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (inside.load() < 2 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(inside.load(), 2) << "both blocking handlers must run at once, one per I/O thread";
+  release.count_down();
+  const auto a = first.get();
+  const auto b = second.get();
+  ASSERT_TRUE(a) << a.error().ToString();
+  ASSERT_TRUE(b) << b.error().ToString();
+  EXPECT_EQ(a->status, 200);
+  EXPECT_EQ(b->status, 200);
+}
+
 TEST_F(HttpServerTest, GracefulStopFinishesInFlightAndRefusesNewConnections) {
   std::promise<void> entered;
   std::latch release(1);

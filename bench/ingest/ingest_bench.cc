@@ -1,12 +1,14 @@
 // bench_ingest: durable webhook ingest over HTTP on loopback (issue #3).
 // An in-process hub (SQLite, WAL, synchronous=FULL: every acknowledged
 // message is on disk) receives signed 2 KB bodies from many keep-alive
-// connections. Three loads, each run --runs times, medians reported:
+// connections. Four loads, each run --runs times, medians reported:
 //   1. closed loop, group commit: accepted messages/s, p50/p99 ack latency;
 //   2. open loop paced at --rate msg/s, group commit: p50/p99 latency
 //      measured from the scheduled send time (no coordinated omission);
 //   3. closed loop against the baseline committing one transaction per
-//      message (group_commit_max = 1).
+//      message (group_commit_max = 1);
+//   4. closed loop against the hub's HTTP server alone, a route answering
+//      202 at once: what HTTP and the load generator cost by themselves.
 // Each message has a fresh dedup key (X-Test-Id). By default it looks like
 // real senders' ids (Shopify's X-Shopify-Webhook-Id and Square's event_id
 // are UUIDs): 16 hex digits, scattered, so the unique dedup index takes
@@ -19,15 +21,15 @@
 // and h2load likewise prepare theirs): it shares the two cores with the hub,
 // and signing in the loop took CPU the hub then lacked (at most 400,000 are
 // prepared; a longer run signs the rest as it sends them, and says so).
-// --sign inline signs each request as it is sent. Each run reports the process's CPU time per
-// accepted message, hub and load generator together: on a shared machine it
-// varies less than messages per second.
+// --sign inline signs each request as it is sent. Each run reports the
+// process's CPU time per accepted message, hub and load generator together:
+// on a shared machine it varies less than messages per second.
 // The hub runs with the shipped bus defaults (config/retailhub.toml) but for
 // the backlog limit, lifted so that no request is refused; --wait-us sets
 // bus.group_commit_wait_us.
 // Usage: bench_ingest [--seconds S] [--connections C] [--rate R] [--runs N]
-//                     [--only group|paced|baseline] [--keys random|sequential]
-//                     [--prefill N] [--sign presigned|inline] [--wait-us U]
+//                     [--only group|paced|baseline|http] [--keys random|sequential]
+//                     [--prefill N] [--sign presigned|inline] [--wait-us U] [--threads T]
 #include <fmt/format.h>
 
 #include <arpa/inet.h>
@@ -45,8 +47,14 @@
 #include <cstring>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include <boost/json.hpp>
+
+#include "api/http.h"
+#include "api/http_server.h"
+#include "api/router.h"
 #include "app/config.h"
 #include "app/hub.h"
 #include "connectors/connector.h"
@@ -79,6 +87,17 @@ double Percentile(std::vector<std::int64_t>& v, double q) {
   const auto k = static_cast<std::size_t>(q * static_cast<double>(v.size() - 1));
   std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
   return static_cast<double>(v[k]) / 1000.0;
+}
+
+// User and system CPU of the whole process so far: on a shared machine,
+// CPU per message varies less than messages per second.
+double CpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  auto sec = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+  };
+  return sec(u.ru_utime) + sec(u.ru_stime);
 }
 
 // The load generator: one thread, `connections` non-blocking keep-alive
@@ -136,6 +155,7 @@ class LoadClient {
   }
 
   RunResult Run(double seconds, double rate) {
+    const double cpu0 = CpuSeconds();
     const auto start = Clock::now();
     const auto end =
         start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
@@ -200,6 +220,8 @@ class LoadClient {
     r.p50_ms = Percentile(latencies_, 0.50);
     r.p99_ms = Percentile(latencies_, 0.99);
     r.errors = errors_;
+    r.cpu_us_per_msg =
+        accepted_ > 0 ? (CpuSeconds() - cpu0) * 1e6 / static_cast<double>(accepted_) : 0;
     if (signed_inline_ > 0) {
       fmt::print(stderr,
                  "bench_ingest: {} requests past the {} prepared ones were signed as they were "
@@ -323,17 +345,6 @@ class LoadClient {
   std::vector<std::int64_t> latencies_;
 };
 
-// User and system CPU of the whole process so far: on a shared machine,
-// CPU per message varies less than messages per second.
-double CpuSeconds() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  auto sec = [](const timeval& t) {
-    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
-  };
-  return sec(u.ru_utime) + sec(u.ru_stime);
-}
-
 // N messages as the hub stores them, with scattered dedup keys (SQL only).
 void Prefill(hub::store::Store& store, std::int64_t n) {
   auto conn = store.Connect();
@@ -355,55 +366,89 @@ void Prefill(hub::store::Store& store, std::int64_t n) {
   }
 }
 
-RunResult RunLoad(int group_commit_max, int connections, double seconds, double rate,
-                  std::atomic<std::int64_t>& id_base, bool sequential_keys, std::int64_t prefill,
-                  bool presign, std::int64_t wait_us) {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   fmt::format("retailhub-bench-ingest-{}", id_base.load());
+// What every load of one invocation shares (the command line).
+struct LoadOptions {
+  int connections = 64;
+  double seconds = 3;
+  bool sequential_keys = false;
+  std::int64_t prefill = 0;
+  bool presign = true;
+  std::int64_t wait_us = -1;  // bus.group_commit_wait_us; < 0: the shipped default
+  // The webhook route answers asynchronously (the I/O thread does not wait
+  // for the fsync), so one I/O thread per core serves every connection.
+  int threads = 2;
+};
+
+// Drives one load against a listener on `port`.
+// Closed loop (rate 0): `expected` msg/s, at most, is what it prepares for.
+RunResult Drive(std::uint16_t port, double rate, double expected, std::atomic<std::int64_t>& ids,
+                const LoadOptions& o) {
+  LoadClient client(port, o.connections, ids, o.sequential_keys);
+  // Enough for the closed loop's expected rate or the paced one; at most
+  // 400,000 requests (about 1 GB), so a long run signs the rest as it sends
+  // them (and says so).
+  if (o.presign) {
+    client.Prepare(std::min<std::int64_t>(
+        kPreparedMax, static_cast<std::int64_t>(o.seconds * (rate > 0 ? rate * 1.01 : expected)) +
+                          o.connections));
+  }
+  return client.Run(o.seconds, rate);
+}
+
+RunResult RunLoad(int group_commit_max, double rate, std::atomic<std::int64_t>& ids,
+                  const LoadOptions& o) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / fmt::format("retailhub-bench-ingest-{}", ids.load());
   std::filesystem::remove_all(dir);
   hub::app::Config cfg;
   cfg.server.listen = "127.0.0.1:0";
-  // The webhook route answers asynchronously (the I/O thread does not wait
-  // for the fsync), so one I/O thread per core serves every connection.
-  cfg.server.threads = 2;
+  cfg.server.threads = o.threads;
   cfg.store.data_dir = dir.string();
   cfg.bus.group_commit_max = group_commit_max;
-  // The shipped default unless --wait-us says otherwise.
-  if (wait_us >= 0) {
-    cfg.bus.group_commit_wait_us = wait_us;
+  if (o.wait_us >= 0) {
+    cfg.bus.group_commit_wait_us = o.wait_us;
   }
   cfg.bus.backlog_max = 10'000'000;
   cfg.sources["test"].accounts["bench"].secret = kSecret;
   auto hub = hub::app::Hub::Open(cfg, hub::SystemClock::Get());
   if (hub) {
     (*hub)->DisableTestHandlerForBenchmarks();
-    if (prefill > 0) {
-      Prefill((*hub)->store(), prefill);
+    if (o.prefill > 0) {
+      Prefill((*hub)->store(), o.prefill);
     }
   }
   if (!hub || !(*hub)->Start()) {
     fmt::print(stderr, "cannot start hub\n");
     std::exit(1);
   }
-  RunResult r;
-  {
-    LoadClient client((*hub)->port(), connections, id_base, sequential_keys);
-    // Enough for 40,000 msg/s closed loop (twice the target), or the paced
-    // rate; at most 400,000 requests (about 1 GB), so a long run signs the
-    // rest as it sends them (and says so).
-    if (presign) {
-      client.Prepare(std::min<std::int64_t>(
-          kPreparedMax,
-          static_cast<std::int64_t>(seconds * (rate > 0 ? rate * 1.01 : 40'000)) + connections));
-    }
-    const double cpu0 = CpuSeconds();
-    r = client.Run(seconds, rate);
-    const double msgs = r.msgs_per_s * seconds;
-    r.cpu_us_per_msg = msgs > 0 ? (CpuSeconds() - cpu0) * 1e6 / msgs : 0;
-  }
+  // Twice the target, for the closed loop.
+  const RunResult r = Drive((*hub)->port(), rate, 40'000, ids, o);
   (*hub)->Stop();
   hub->reset();
   std::filesystem::remove_all(dir);
+  return r;
+}
+
+// The same requests against the hub's HTTP server alone, with the same
+// threads: a route that answers 202 at once, without verifying, storing or
+// translating. What the HTTP layer (and the load generator) cost by
+// themselves, out of the whole path's CPU per message.
+RunResult RunHttpAlone(std::atomic<std::int64_t>& ids, const LoadOptions& o) {
+  hub::api::Router router;
+  router.Add("POST", "/v1/webhooks/test/bench", [](hub::api::HttpRequest&) {
+    return hub::api::Json(202, boost::json::object{{"status", "accepted"}});
+  });
+  hub::api::HttpServerOptions so;
+  so.host = "127.0.0.1";
+  so.port = 0;
+  so.threads = o.threads;
+  hub::api::HttpServer server(so, router);
+  if (!server.Start()) {
+    fmt::print(stderr, "cannot start the HTTP server\n");
+    std::exit(1);
+  }
+  const RunResult r = Drive(server.port(), 0, 80'000, ids, o);
+  server.Stop();
   return r;
 }
 
@@ -430,20 +475,17 @@ RunResult Median(std::vector<RunResult> v) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  double seconds = 3;
-  int connections = 64;
+  LoadOptions o;
   double rate = 10'000;
   int runs = 3;
-  std::string only;  // --only group|paced|baseline: one load, for profiling
-  bool sequential = false;
-  std::int64_t prefill = 0;
-  bool presign = true;
-  std::int64_t wait_us = -1;
+  std::string only;  // --only group|paced|baseline|http: one load, for profiling
   for (int i = 1; i + 1 < argc; i += 2) {
     if (std::strcmp(argv[i], "--seconds") == 0) {
-      seconds = std::atof(argv[i + 1]);
+      o.seconds = std::atof(argv[i + 1]);
     } else if (std::strcmp(argv[i], "--connections") == 0) {
-      connections = std::atoi(argv[i + 1]);
+      o.connections = std::atoi(argv[i + 1]);
+    } else if (std::strcmp(argv[i], "--threads") == 0) {
+      o.threads = std::atoi(argv[i + 1]);
     } else if (std::strcmp(argv[i], "--rate") == 0) {
       rate = std::atof(argv[i + 1]);
     } else if (std::strcmp(argv[i], "--runs") == 0) {
@@ -451,49 +493,42 @@ int main(int argc, char** argv) {
     } else if (std::strcmp(argv[i], "--only") == 0) {
       only = argv[i + 1];
     } else if (std::strcmp(argv[i], "--prefill") == 0) {
-      prefill = std::atoll(argv[i + 1]);
+      o.prefill = std::atoll(argv[i + 1]);
     } else if (std::strcmp(argv[i], "--wait-us") == 0) {
-      wait_us = std::atoll(argv[i + 1]);
+      o.wait_us = std::atoll(argv[i + 1]);
     } else if (std::strcmp(argv[i], "--sign") == 0) {
-      presign = std::strcmp(argv[i + 1], "inline") != 0;
+      o.presign = std::strcmp(argv[i + 1], "inline") != 0;
     } else if (std::strcmp(argv[i], "--keys") == 0) {
-      sequential = std::strcmp(argv[i + 1], "sequential") == 0;
+      o.sequential_keys = std::strcmp(argv[i + 1], "sequential") == 0;
     }
   }
   hub::obs::SetLogLevel(hub::obs::Level::kError);
   std::atomic<std::int64_t> ids{1};
-  std::vector<RunResult> group, paced, baseline;
+  auto wanted = [&](std::string_view load) { return only.empty() || only == load; };
+  std::vector<RunResult> group, paced, baseline, http;
   for (int r = 0; r < runs; ++r) {
-    group.push_back(only.empty() || only == "group" ? RunLoad(512, connections, seconds, 0, ids,
-                                                              sequential, prefill, presign, wait_us)
-                                                    : RunResult{});
-    paced.push_back(only.empty() || only == "paced" ? RunLoad(512, connections, seconds, rate, ids,
-                                                              sequential, prefill, presign, wait_us)
-                                                    : RunResult{});
-    baseline.push_back(
-        only.empty() || only == "baseline"
-            ? RunLoad(1, connections, seconds, 0, ids, sequential, prefill, presign, wait_us)
-            : RunResult{});
+    group.push_back(wanted("group") ? RunLoad(512, 0, ids, o) : RunResult{});
+    paced.push_back(wanted("paced") ? RunLoad(512, rate, ids, o) : RunResult{});
+    baseline.push_back(wanted("baseline") ? RunLoad(1, 0, ids, o) : RunResult{});
+    http.push_back(wanted("http") ? RunHttpAlone(ids, o) : RunResult{});
   }
-  const RunResult g = Median(group), p = Median(paced), b = Median(baseline);
+  const RunResult g = Median(group), p = Median(paced), b = Median(baseline), h = Median(http);
   fmt::print(
-      "bench_ingest: 2 KB signed bodies over HTTP/1.1 keep-alive, {} connections, {} dedup "
-      "keys, requests signed {}, {} messages stored before each run, SQLite WAL "
-      "synchronous=FULL, median of {} runs of {:.0f} s\n",
-      connections, sequential ? "sequential" : "random", presign ? "before the run" : "inline",
-      prefill, runs, seconds);
-  fmt::print(
-      "  group commit, closed loop : {:>9.0f} msg/s  p50 {:6.2f} ms  p99 {:6.2f} ms  "
-      "errors {}  cpu {:.0f} us/msg\n",
-      g.msgs_per_s, g.p50_ms, g.p99_ms, g.errors, g.cpu_us_per_msg);
-  fmt::print(
-      "  group commit, {:>6.0f}/s   : {:>9.0f} msg/s  p50 {:6.2f} ms  p99 {:6.2f} ms  "
-      "errors {}\n",
-      rate, p.msgs_per_s, p.p50_ms, p.p99_ms, p.errors);
-  fmt::print(
-      "  baseline 1 tx/message     : {:>9.0f} msg/s  p50 {:6.2f} ms  p99 {:6.2f} ms  "
-      "errors {}  cpu {:.0f} us/msg\n",
-      b.msgs_per_s, b.p50_ms, b.p99_ms, b.errors, b.cpu_us_per_msg);
+      "bench_ingest: 2 KB signed bodies over HTTP/1.1 keep-alive, {} connections, {} I/O "
+      "threads, {} dedup keys, requests signed {}, {} messages stored before each run, SQLite "
+      "WAL synchronous=FULL, median of {} runs of {:.0f} s\n",
+      o.connections, o.threads, o.sequential_keys ? "sequential" : "random",
+      o.presign ? "before the run" : "inline", o.prefill, runs, o.seconds);
+  auto line = [](std::string_view label, const RunResult& x) {
+    fmt::print(
+        "  {:<26}: {:>9.0f} msg/s  p50 {:6.2f} ms  p99 {:6.2f} ms  errors {}  cpu {:.0f} "
+        "us/msg\n",
+        label, x.msgs_per_s, x.p50_ms, x.p99_ms, x.errors, x.cpu_us_per_msg);
+  };
+  line("group commit, closed loop", g);
+  line(fmt::format("group commit, {:>6.0f}/s", rate), p);
+  line("baseline 1 tx/message", b);
+  line("HTTP alone (answers 202)", h);
   fmt::print("  group commit / baseline   : {:.1f}x\n",
              b.msgs_per_s > 0 ? g.msgs_per_s / b.msgs_per_s : 0.0);
   return 0;

@@ -345,7 +345,8 @@ class LoadClient {
   std::vector<std::int64_t> latencies_;
 };
 
-// N messages as the hub stores them, with scattered dedup keys (SQL only).
+// N messages as the hub stores them, with scattered dedup keys, their keys in
+// the dedup index (SQL only).
 void Prefill(hub::store::Store& store, std::int64_t n) {
   auto conn = store.Connect();
   if (!conn || !(*conn)->Execute(fmt::format(
@@ -354,8 +355,11 @@ void Prefill(hub::store::Store& store, std::int64_t n) {
                    "received_at, correlation_id, traceparent, headers, url, body, state) "
                    "SELECT i, printf('msg_prefill%010d', i), 'test', 'bench', 'bench', "
                    "lower(hex(randomblob(8))), i, lower(hex(randomblob(16))), '', '{{}}', '', "
-                   "zeroblob(100), 'translated' FROM k",
-                   n))) {
+                   "zeroblob(100), 'translated' FROM k; "
+                   "INSERT INTO bus_dedup (source, account, dedup_key, seq) SELECT source, "
+                   "account, dedup_key, seq FROM bus_messages ORDER BY source, account, "
+                   "dedup_key; UPDATE bus_dedup_mark SET seq = {}",
+                   n, n))) {
     fmt::print(stderr, "bench_ingest: prefill failed\n");
     std::exit(1);
   }
@@ -373,7 +377,8 @@ struct LoadOptions {
   bool sequential_keys = false;
   std::int64_t prefill = 0;
   bool presign = true;
-  std::int64_t wait_us = -1;  // bus.group_commit_wait_us; < 0: the shipped default
+  std::int64_t wait_us = -1;      // bus.group_commit_wait_us; < 0: the shipped default
+  std::int64_t dedup_batch = -1;  // bus.dedup_index_batch; < 0: the shipped default
   // The webhook route answers asynchronously (the I/O thread does not wait
   // for the fsync), so one I/O thread per core serves every connection.
   int threads = 2;
@@ -407,6 +412,9 @@ RunResult RunLoad(int group_commit_max, double rate, std::atomic<std::int64_t>& 
   cfg.bus.group_commit_max = group_commit_max;
   if (o.wait_us >= 0) {
     cfg.bus.group_commit_wait_us = o.wait_us;
+  }
+  if (o.dedup_batch > 0) {
+    cfg.bus.dedup_index_batch = o.dedup_batch;
   }
   cfg.bus.backlog_max = 10'000'000;
   cfg.sources["test"].accounts["bench"].secret = kSecret;
@@ -496,6 +504,8 @@ int main(int argc, char** argv) {
       o.prefill = std::atoll(argv[i + 1]);
     } else if (std::strcmp(argv[i], "--wait-us") == 0) {
       o.wait_us = std::atoll(argv[i + 1]);
+    } else if (std::strcmp(argv[i], "--dedup-batch") == 0) {
+      o.dedup_batch = std::atoll(argv[i + 1]);
     } else if (std::strcmp(argv[i], "--sign") == 0) {
       o.presign = std::strcmp(argv[i + 1], "inline") != 0;
     } else if (std::strcmp(argv[i], "--keys") == 0) {

@@ -67,6 +67,7 @@ void ForEachScalar(C& c, F&& f) {
   f("store.drop_folder_poll_ms", c.store.drop_folder_poll_ms, IntRule{0, 3600000});
   f("bus.group_commit_max", c.bus.group_commit_max, IntRule{1, 65536});
   f("bus.group_commit_wait_us", c.bus.group_commit_wait_us, IntRule{0, 1000000});
+  f("bus.dedup_index_batch", c.bus.dedup_index_batch, IntRule{1, 10000000});
   f("bus.backlog_max", c.bus.backlog_max, IntRule{1, 100000000});
   f("bus.retry.attempts_max", c.bus.retry.attempts_max, IntRule{1, 100});
   f("bus.retry.base_delay_ms", c.bus.retry.base_delay_ms, IntRule{1, 3600000});

@@ -79,6 +79,10 @@ struct BusConfig {
   std::int64_t group_commit_wait_us = 0;
   // Pending messages per domain before ingest answers 503 (back-pressure, not memory growth).
   std::int64_t backlog_max = 100000;
+  // New dedup keys held in memory before they are written, sorted by key, to
+  // the on-disk dedup index (at most about twice this many; read back from
+  // the log after a crash). Larger batches share more index pages.
+  std::int64_t dedup_index_batch = 32768;
   RetryConfig retry;
   // An event whose predecessor is missing waits this long, then goes to the exception queue.
   std::int64_t predecessor_wait_s = 86400;

@@ -126,6 +126,7 @@ Status Hub::Init() {
   bo.group_commit_max = static_cast<std::size_t>(config_.bus.group_commit_max);
   bo.group_commit_wait_us = config_.bus.group_commit_wait_us;
   bo.backlog_max = config_.bus.backlog_max;
+  bo.dedup_index_batch = config_.bus.dedup_index_batch;
   bo.retry_attempts_max = config_.bus.retry.attempts_max;
   bo.retry_base_delay_ms = config_.bus.retry.base_delay_ms;
   bo.retry_max_delay_ms = config_.bus.retry.max_delay_ms;

@@ -57,6 +57,9 @@ struct Metrics {
   obs::Histogram& group_size =
       r.GetHistogram("retailhub_ingest_group_commit_messages",
                      "Messages per group commit (bucket bounds are counts x 50e-6)");
+  obs::Gauge& dedup_unindexed =
+      r.GetGauge("retailhub_ingest_dedup_unindexed_keys",
+                 "Dedup keys held in memory, not yet written to the dedup index");
   obs::Gauge& translate_backlog = r.GetGauge(
       "retailhub_backlog_messages", "Unprocessed messages per stage", {{"domain", "translate"}});
   obs::Counter& retries(std::string_view domain) {
@@ -118,6 +121,16 @@ class BusImpl final : public Bus {
     HUB_TRY(bool row, q->Step());
     translate_backlog_ = row ? q->Int(0) : 0;
     q->Reset();
+    // The keys of the messages not yet in bus_dedup (a crash, or another
+    // process's appends) into the committer's memory.
+    DedupMap unindexed;
+    HUB_TRY_STATUS(LoadUnindexed(*ingest_conn_, 0, unindexed));
+    HUB_TRY(store::Statement * mx,
+            ingest_conn_->Prepare("SELECT COALESCE(MAX(seq), 0) FROM bus_messages"));
+    HUB_TRY(bool has, mx->Step());
+    log_end_ = has ? mx->Int(0) : 0;
+    mx->Reset();
+    AfterDedupCommit(std::move(unindexed), 0);
     return Ok();
   }
 
@@ -156,6 +169,7 @@ class BusImpl final : public Bus {
       ingest_cv_.notify_all();
     }
     committer_.join();
+    FlushDedup();
     {
       std::lock_guard l(translate_mu_);
       translate_cv_.notify_all();
@@ -312,9 +326,14 @@ class BusImpl final : public Bus {
     std::int64_t seq = 0;
     std::int64_t fresh = 0;  // stored untranslated: the translate stage's backlog
     std::vector<std::pair<DomainQueue*, Item>> enqueued;
+    // Keys this group stores, and those of messages another process appended
+    // since the last group: they join dedup_mem_ once the commit holds.
+    DedupMap added;
+    std::size_t merged_to = dedup_merge_pos_;
     auto run = [&]() -> Status {
       results.clear();
       enqueued.clear();
+      added.clear();
       fresh = 0;
       store::Transaction tx(*ingest_conn_);
       HUB_TRY_STATUS(tx.Begin());
@@ -325,14 +344,33 @@ class BusImpl final : public Bus {
       HUB_TRY(bool has, mx->Step());
       seq = has ? mx->Int(0) + 1 : 1;
       mx->Reset();
+      if (seq - 1 > log_end_) {
+        HUB_TRY_STATUS(LoadUnindexed(*ingest_conn_, log_end_, added));
+      }
       for (const auto& p : batch) {
         RawMessage& m = p->message;
+        std::string key = DedupMapKey(m.source, m.account, m.dedup_key);
+        const DedupEntry* seen = nullptr;
+        if (auto it = dedup_mem_.find(key); it != dedup_mem_.end()) {
+          seen = &it->second;
+        } else if (auto a = added.find(key); a != added.end()) {
+          seen = &a->second;
+        }
+        if (seen != nullptr) {
+          results.push_back(IngestResult{seen->id, seen->seq, true});
+          continue;
+        }
+        HUB_TRY(std::optional<IngestResult> indexed,
+                internal::FindIndexed(*ingest_conn_, m.source, m.account, m.dedup_key));
+        if (indexed) {
+          results.push_back(std::move(*indexed));
+          continue;
+        }
         HUB_TRY(store::Statement * ins,
                 ingest_conn_->Prepare(
                     "INSERT INTO bus_messages (seq, id, source, account, topic, dedup_key, "
                     "received_at, correlation_id, traceparent, headers, url, body, state) VALUES "
-                    "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
-                    "ON CONFLICT (source, account, dedup_key) DO NOTHING"));
+                    "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"));
         const std::string& id = m.id;
         // Views, not copies: the pending message outlives the statement's run.
         ins->Bind(1, seq)
@@ -348,26 +386,19 @@ class BusImpl final : public Bus {
             .BindView(11, m.url)
             .BindBlobView(12, m.body)
             .BindView(13, p->translated ? "translated" : "new");
-        HUB_TRY(std::int64_t changed, ins->Run());
-        if (changed == 1) {
-          if (p->translated) {
-            HUB_TRY_STATUS(AddWork(*ingest_conn_, seq, *p->translated, "", enqueued));
-          } else {
-            ++fresh;
-          }
-          results.push_back(IngestResult{id, seq, false});
-          ++seq;
-          continue;
+        HUB_TRY_STATUS(ins->Run());
+        if (p->translated) {
+          HUB_TRY_STATUS(AddWork(*ingest_conn_, seq, *p->translated, "", enqueued));
+        } else {
+          ++fresh;
         }
-        HUB_TRY(store::Statement * sel,
-                ingest_conn_->Prepare("SELECT id, seq FROM bus_messages WHERE source = $1 AND "
-                                      "account = $2 AND dedup_key = $3"));
-        sel->Bind(1, m.source).Bind(2, m.account).Bind(3, m.dedup_key);
-        HUB_TRY(bool row, sel->Step());
-        HUB_ASSERT(row);
-        results.push_back(IngestResult{sel->Text(0), sel->Int(1), true});
-        sel->Reset();
+        results.push_back(IngestResult{id, seq, false});
+        added.emplace(std::move(key), DedupEntry{m.source, m.account, m.dedup_key, id, seq, 0});
+        ++seq;
       }
+      // Twice this group's size keeps the index ahead of the log.
+      HUB_TRY(merged_to,
+              WriteDedupSlice(*ingest_conn_, std::max<std::size_t>(64, 2 * batch.size())));
       return tx.Commit();
     };
     Status st = run();
@@ -380,6 +411,8 @@ class BusImpl final : public Bus {
       }
       return;
     }
+    log_end_ = std::max(log_end_, seq - 1);
+    AfterDedupCommit(std::move(added), merged_to);
     // The generation first: see TranslateBatch's reset of the counter.
     ++ingest_generation_;
     translate_backlog_ += fresh;
@@ -403,6 +436,144 @@ class BusImpl final : public Bus {
       }
       M().ack_latency.ObserveMicros(now.micros - batch[i]->start.micros);
       batch[i]->done(std::move(results[i]));
+    }
+  }
+
+  // ---- dedup index ----------------------------------------------------------
+  //
+  // A message's dedup key must be unique among every message ever stored.
+  // Sender ids are random, so a UNIQUE key on the log took one insert at a
+  // random place in a B-tree of every message, and each group commit wrote
+  // about one 16 KiB leaf page per message. Instead the committer, the only
+  // writer of the log in this process, keeps the keys of its latest messages
+  // in memory and writes them into bus_dedup (whose primary key is the same
+  // unique key) in batches sorted by key, a slice with each group commit, so
+  // neighbouring keys share their pages. bus_dedup_mark.seq says up to which
+  // message bus_dedup is complete; at start the keys after it are read back
+  // from the log, so a crash between a commit and its keys' batch loses no
+  // key. A message is a duplicate when its key is in memory or in bus_dedup.
+  //
+  // Two generations: new keys join the active one; once it holds
+  // bus.dedup_index_batch keys and the previous one is written, it is frozen,
+  // sorted and written slice by slice, and the mark moves to the last message
+  // of the log at the time of freezing. Only the committer's thread touches
+  // this state (Init and Stop, before and after it runs).
+
+  struct DedupEntry {
+    std::string source, account, dedup_key, id;
+    std::int64_t seq = 0;
+    std::uint64_t generation = 0;
+  };
+  using DedupMap = std::unordered_map<std::string, DedupEntry>;
+
+  // NUL never occurs in a source or account name, so the joined key sorts
+  // like the (source, account, dedup_key) tuple under SQLite's binary order.
+  static std::string DedupMapKey(std::string_view source, std::string_view account,
+                                 std::string_view dedup_key) {
+    std::string k;
+    k.reserve(source.size() + account.size() + dedup_key.size() + 2);
+    k.append(source).push_back('\0');
+    k.append(account).push_back('\0');
+    k.append(dedup_key);
+    return k;
+  }
+
+  // The keys of the messages after max(`after`, the mark), into `out`.
+  Status LoadUnindexed(store::Connection& conn, std::int64_t after, DedupMap& out) {
+    HUB_TRY(std::int64_t mark, internal::DedupMark(conn));
+    HUB_TRY(store::Statement * q,
+            conn.Prepare("SELECT seq, id, source, account, dedup_key FROM bus_messages WHERE seq "
+                         "> $1 ORDER BY seq"));
+    q->Bind(1, std::max(after, mark));
+    for (;;) {
+      HUB_TRY(bool row, q->Step());
+      if (!row) {
+        break;
+      }
+      DedupEntry e{q->Text(2), q->Text(3), q->Text(4), q->Text(1), q->Int(0), 0};
+      std::string key = DedupMapKey(e.source, e.account, e.dedup_key);
+      out.emplace(std::move(key), std::move(e));
+    }
+    q->Reset();
+    return Ok();
+  }
+
+  // Inside the committer's transaction: the next `n` keys of the frozen
+  // generation, and the mark once the generation is complete. Returns the
+  // position the slice ends at, for AfterDedupCommit.
+  Result<std::size_t> WriteDedupSlice(store::Connection& conn, std::size_t n) {
+    const std::size_t end = std::min(dedup_merging_.size(), dedup_merge_pos_ + n);
+    for (std::size_t i = dedup_merge_pos_; i < end; ++i) {
+      const DedupEntry& e = dedup_merging_[i]->second;
+      HUB_TRY(store::Statement * ins,
+              conn.Prepare("INSERT INTO bus_dedup (source, account, dedup_key, seq) VALUES ($1, "
+                           "$2, $3, $4) ON CONFLICT DO NOTHING"));
+      ins->BindView(1, e.source).BindView(2, e.account).BindView(3, e.dedup_key).Bind(4, e.seq);
+      HUB_TRY_STATUS(ins->Run());
+    }
+    if (!dedup_merging_.empty() && end == dedup_merging_.size() && end > dedup_merge_pos_) {
+      HUB_TRY_STATUS(internal::AdvanceDedupMark(conn, dedup_merge_mark_));
+    }
+    return end;
+  }
+
+  // After a commit: the group's keys join the active generation, the written
+  // slice is done, and a finished generation leaves memory.
+  void AfterDedupCommit(DedupMap added, std::size_t merged_to) {
+    for (auto& [key, e] : added) {
+      e.generation = dedup_generation_;
+      if (dedup_mem_.emplace(key, std::move(e)).second) {
+        ++dedup_active_;
+      }
+    }
+    dedup_merge_pos_ = merged_to;
+    if (!dedup_merging_.empty() && dedup_merge_pos_ == dedup_merging_.size()) {
+      for (const auto* kv : dedup_merging_) {
+        dedup_mem_.erase(kv->first);
+      }
+      dedup_merging_.clear();
+      dedup_merge_pos_ = 0;
+    }
+    if (dedup_merging_.empty() && dedup_active_ > 0 &&
+        dedup_active_ >= options_.dedup_index_batch) {
+      FreezeDedupGeneration();
+    }
+    M().dedup_unindexed.Set(static_cast<std::int64_t>(dedup_mem_.size()));
+  }
+
+  void FreezeDedupGeneration() {
+    HUB_ASSERT(dedup_merging_.empty());
+    dedup_merging_.reserve(dedup_mem_.size());
+    for (const auto& kv : dedup_mem_) {
+      dedup_merging_.push_back(&kv);
+    }
+    std::sort(dedup_merging_.begin(), dedup_merging_.end(),
+              [](const auto* a, const auto* b) { return a->first < b->first; });
+    dedup_merge_pos_ = 0;
+    dedup_merge_mark_ = log_end_;
+    ++dedup_generation_;
+    dedup_active_ = 0;
+  }
+
+  // At Stop, with the committer gone: everything in memory into bus_dedup,
+  // so the next start reads nothing back. A failure only leaves that work
+  // to the next start.
+  void FlushDedup() {
+    while (!dedup_mem_.empty()) {
+      if (dedup_merging_.empty()) {
+        FreezeDedupGeneration();
+      }
+      std::size_t merged_to = dedup_merge_pos_;
+      store::Transaction tx(*ingest_conn_);
+      Status st = tx.Begin().and_then([&]() -> Status {
+        HUB_TRY(merged_to, WriteDedupSlice(*ingest_conn_, dedup_merging_.size()));
+        return tx.Commit();
+      });
+      if (!st) {
+        obs::Warn("bus.dedup.flush_failed", "", {{"error", st.error().ToString()}});
+        return;
+      }
+      AfterDedupCommit({}, merged_to);
     }
   }
 
@@ -997,6 +1168,14 @@ class BusImpl final : public Bus {
   std::mutex rng_mu_;
 
   std::unique_ptr<store::Connection> ingest_conn_;
+  // The dedup index's memory (see "dedup index"): the committer's alone.
+  DedupMap dedup_mem_;
+  std::vector<const DedupMap::value_type*> dedup_merging_;  // frozen, sorted by key
+  std::size_t dedup_merge_pos_ = 0;                         // written up to here
+  std::int64_t dedup_merge_mark_ = 0;   // the mark once the frozen generation is written
+  std::uint64_t dedup_generation_ = 0;  // the active generation
+  std::int64_t dedup_active_ = 0;       // keys in it
+  std::int64_t log_end_ = 0;            // the last message of the log the committer knows
   std::mutex ingest_mu_;
   std::condition_variable ingest_cv_;
   std::deque<std::unique_ptr<Pending>> ingest_queue_;

@@ -93,7 +93,11 @@ struct BusOptions {
   std::size_t group_commit_max = 512;     // messages sharing one fsync, at most
   std::int64_t group_commit_wait_us = 0;  // extra wait to fill a group (0: commit what is there)
   std::int64_t backlog_max = 100'000;     // unprocessed messages before ingest answers 503
-  int retry_attempts_max = 8;             // transient attempts before the DLQ
+  // New dedup keys held in memory before they are written, sorted, to the
+  // dedup index (bus.cc, "dedup index"); at most about twice this many are
+  // held, and read back from the log after a crash.
+  std::int64_t dedup_index_batch = 32'768;
+  int retry_attempts_max = 8;  // transient attempts before the DLQ
   std::int64_t retry_base_delay_ms = 200;
   std::int64_t retry_max_delay_ms = 60'000;
   std::int64_t predecessor_wait_ms = 24LL * 3600 * 1000;  // parked this long, then an exception

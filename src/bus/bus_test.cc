@@ -415,5 +415,138 @@ TEST_F(BusTest, UnfinishedWorkSurvivesRestart) {
   EXPECT_EQ(Applied("k"), (std::vector<std::int64_t>{1, 2}));
 }
 
+std::int64_t Count(store::Connection& conn, const std::string& sql) {
+  auto q = conn.Prepare(sql);
+  if (!q || !*(*q)->Step()) {
+    ADD_FAILURE() << sql;
+    return -1;
+  }
+  const std::int64_t n = (*q)->Int(0);
+  (*q)->Reset();
+  return n;
+}
+
+// The committer keeps its latest dedup keys in memory and writes them to
+// bus_dedup in sorted batches. Whether a key is in memory, in a batch being
+// written, on disk, or lost from the index by a crash (and read back from
+// the log at start), a second delivery is a duplicate of the first.
+TEST_F(BusTest, DedupKeysStayUniqueAcrossIndexBatchesAndACrashBeforeTheirBatch) {
+  BusOptions o;
+  o.dedup_index_batch = 4;
+  Open(o);
+  std::map<std::string, IngestResult> first;
+  for (int i = 1; i <= 40; ++i) {
+    const std::string id = "m" + std::to_string(i);
+    auto r = Send(id, "k" + std::to_string(i), 1);
+    ASSERT_TRUE(r) << r.error().ToString();
+    ASSERT_FALSE(r->duplicate) << id;
+    first[id] = *r;
+  }
+  // Batches of 4 were written while the log grew: most keys are on disk.
+  EXPECT_GE(Count(*conn_, "SELECT COUNT(*) FROM bus_dedup"), 32);
+  EXPECT_GE(Count(*conn_, "SELECT seq FROM bus_dedup_mark"), 32);
+  auto resend_all = [&] {
+    for (int i = 1; i <= 40; ++i) {
+      const std::string id = "m" + std::to_string(i);
+      auto r = Send(id, "k" + std::to_string(i), 1);
+      ASSERT_TRUE(r) << r.error().ToString();
+      EXPECT_TRUE(r->duplicate) << id;
+      EXPECT_EQ(r->message_id, first[id].message_id) << id;
+      EXPECT_EQ(r->seq, first[id].seq) << id;
+    }
+  };
+  resend_all();
+  // One key short of a batch stays in memory; a clean stop writes it.
+  auto last = Send("m41", "k41", 1);
+  ASSERT_TRUE(last && !last->duplicate);
+  first["m41"] = *last;
+  EXPECT_EQ(Count(*conn_, "SELECT COUNT(*) FROM bus_dedup WHERE dedup_key = 'm41'"), 0);
+  bus_->Stop();
+  bus_.reset();
+  EXPECT_EQ(Count(*conn_, "SELECT COUNT(*) FROM bus_dedup"), 41);
+  EXPECT_EQ(Count(*conn_, "SELECT seq FROM bus_dedup_mark"), 41);
+  // What a crash leaves: messages after the mark whose keys never reached
+  // the index.
+  ASSERT_TRUE(
+      conn_->Execute("DELETE FROM bus_dedup WHERE seq > 10; UPDATE bus_dedup_mark SET seq = 10"));
+  conn_.reset();
+  Open(o);
+  resend_all();
+  auto again = Send("m41", "k41", 1);
+  ASSERT_TRUE(again);
+  EXPECT_TRUE(again->duplicate);
+  EXPECT_EQ(again->seq, 41);
+  auto fresh = Send("m42", "k42", 1);
+  ASSERT_TRUE(fresh);
+  EXPECT_FALSE(fresh->duplicate);
+  EXPECT_EQ(fresh->seq, 42);
+  ASSERT_TRUE(bus_->WaitIdle(5000));
+  for (int i = 1; i <= 42; ++i) {
+    EXPECT_EQ(Applied("k" + std::to_string(i)), (std::vector<std::int64_t>{1})) << i;
+  }
+  EXPECT_EQ(Count(*conn_, "SELECT COUNT(*) FROM bus_messages"), 42);
+}
+
+// `retailhub ingest` appends to the same log from another process: it
+// indexes the keys the hub still holds in memory before it looks, and the
+// hub reads back whatever another writer stored without indexing it.
+TEST_F(BusTest, AnotherWriterAndTheCommitterSeeEachOthersKeys) {
+  Open();
+  auto a = Send("m1", "k1", 1);
+  ASSERT_TRUE(a && !a->duplicate);
+  EXPECT_EQ(Count(*conn_, "SELECT COUNT(*) FROM bus_dedup"), 0) << "held in memory";
+  Operations ops(*conn_, clock_);
+  auto again = ops.Append(Make("m1", "k1", 1));
+  ASSERT_TRUE(again) << again.error().ToString();
+  EXPECT_TRUE(again->duplicate);
+  EXPECT_EQ(again->message_id, a->message_id);
+  auto b = ops.Append(Make("m2", "k2", 1));
+  ASSERT_TRUE(b && !b->duplicate);
+  auto b2 = Send("m2", "k2", 1);
+  ASSERT_TRUE(b2);
+  EXPECT_TRUE(b2->duplicate);
+  EXPECT_EQ(b2->message_id, b->message_id);
+  // A row stored behind the index's back (the mark not moved).
+  ASSERT_TRUE(conn_->Execute(
+      "INSERT INTO bus_messages (seq, id, source, account, topic, dedup_key, received_at, "
+      "correlation_id, traceparent, headers, url, body, state) VALUES (3, 'msg_side', 'test', "
+      "'a', 'step', 'm3', 0, 'c', '', '[]', '', '{\"key\":\"k3\",\"n\":1}', 'new')"));
+  auto c = Send("m3", "k3", 1);
+  ASSERT_TRUE(c);
+  EXPECT_TRUE(c->duplicate);
+  EXPECT_EQ(c->message_id, "msg_side");
+  auto d = Send("m4", "k4", 1);
+  ASSERT_TRUE(d && !d->duplicate);
+  EXPECT_EQ(d->seq, 4);
+}
+
+// Stores from before bus v5 kept the unique key on the log itself; the
+// migration moves every key into bus_dedup.
+TEST_F(BusTest, MigrationMovesExistingDedupKeysIntoTheIndex) {
+  {
+    auto s = store::OpenSqliteStore(
+        {.path = (dir_.path() / "hub.db").string(), .synchronous_full = false});
+    ASSERT_TRUE(s);
+    ASSERT_TRUE((*s)->Migrate(Operations::Migrations().first(4)));
+    auto c = (*s)->Connect();
+    ASSERT_TRUE(c);
+    ASSERT_TRUE((*c)->Execute(
+        "INSERT INTO bus_messages (seq, id, source, account, topic, dedup_key, received_at, "
+        "correlation_id, traceparent, headers, url, body, state) VALUES (7, 'msg_old', 'test', "
+        "'a', 'step', 'm1', 0, 'c', '', '[]', '', '{\"key\":\"k1\",\"n\":1}', "
+        "'translated')"));
+  }
+  Open();
+  EXPECT_EQ(Count(*conn_, "SELECT seq FROM bus_dedup_mark"), 7);
+  EXPECT_EQ(Count(*conn_, "SELECT seq FROM bus_dedup WHERE dedup_key = 'm1'"), 7);
+  auto r = Send("m1", "k1", 1);
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->duplicate);
+  EXPECT_EQ(r->message_id, "msg_old");
+  auto n = Send("m2", "k2", 1);
+  ASSERT_TRUE(n && !n->duplicate);
+  EXPECT_EQ(n->seq, 8);
+}
+
 }  // namespace
 }  // namespace hub::bus

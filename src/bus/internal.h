@@ -1,6 +1,8 @@
 // Private to bus/: shared row writers.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -29,5 +31,29 @@ Status InsertFailure(store::Connection& conn, const Clock& clock, std::string_vi
                      std::string_view event_type, std::string_view reason_code,
                      std::string_view message, std::string_view field, std::string_view attempts,
                      bool finance);
+
+// The dedup index (schema bus v5). bus_dedup holds the dedup key of every
+// stored message up to bus_dedup_mark.seq; a running hub's committer holds
+// the keys of later messages in memory and writes them to bus_dedup in
+// sorted batches (bus.cc, "dedup index"). A message is a duplicate when its
+// key is in bus_dedup or among the unindexed messages after the mark.
+
+// bus_dedup_mark.seq: every message up to it has its key in bus_dedup.
+Result<std::int64_t> DedupMark(store::Connection& conn);
+
+// The message stored under this key according to bus_dedup alone (the
+// caller checks the messages after the mark), as a duplicate's answer.
+Result<std::optional<IngestResult>> FindIndexed(store::Connection& conn, std::string_view source,
+                                                std::string_view account,
+                                                std::string_view dedup_key);
+
+// Inside the caller's write transaction: writes the keys of every message
+// after the mark into bus_dedup and moves the mark to the end of the log.
+// For a writer without the committer's memory (`retailhub ingest`); it pays
+// a random insert per key, which the hub's batches avoid.
+Status CatchUpDedup(store::Connection& conn);
+
+// Moves the mark up to `seq` (never down: another writer may be ahead).
+Status AdvanceDedupMark(store::Connection& conn, std::int64_t seq);
 
 }  // namespace hub::bus::internal

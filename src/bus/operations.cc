@@ -81,6 +81,52 @@ Status InsertFailure(store::Connection& conn, const Clock& clock, std::string_vi
   return Ok();
 }
 
+Result<std::int64_t> DedupMark(store::Connection& conn) {
+  HUB_TRY(store::Statement * q, conn.Prepare("SELECT seq FROM bus_dedup_mark"));
+  HUB_TRY(bool row, q->Step());
+  const std::int64_t mark = row ? q->Int(0) : 0;
+  q->Reset();
+  return mark;
+}
+
+Result<std::optional<IngestResult>> FindIndexed(store::Connection& conn, std::string_view source,
+                                                std::string_view account,
+                                                std::string_view dedup_key) {
+  HUB_TRY(store::Statement * q,
+          conn.Prepare("SELECT d.seq, m.id FROM bus_dedup d JOIN bus_messages m ON m.seq = d.seq "
+                       "WHERE d.source = $1 AND d.account = $2 AND d.dedup_key = $3"));
+  q->BindView(1, source).BindView(2, account).BindView(3, dedup_key);
+  HUB_TRY(bool row, q->Step());
+  std::optional<IngestResult> found;
+  if (row) {
+    found = IngestResult{q->Text(1), q->Int(0), true};
+  }
+  q->Reset();
+  return found;
+}
+
+Status CatchUpDedup(store::Connection& conn) {
+  HUB_TRY(std::int64_t mark, DedupMark(conn));
+  HUB_TRY(store::Statement * ins,
+          conn.Prepare("INSERT INTO bus_dedup (source, account, dedup_key, seq) SELECT source, "
+                       "account, dedup_key, seq FROM bus_messages WHERE seq > $1 ORDER BY source, "
+                       "account, dedup_key ON CONFLICT DO NOTHING"));
+  ins->Bind(1, mark);
+  HUB_TRY_STATUS(ins->Run());
+  HUB_TRY(store::Statement * mx, conn.Prepare("SELECT COALESCE(MAX(seq), 0) FROM bus_messages"));
+  HUB_TRY(bool has, mx->Step());
+  const std::int64_t end = has ? mx->Int(0) : 0;
+  mx->Reset();
+  return AdvanceDedupMark(conn, end);
+}
+
+Status AdvanceDedupMark(store::Connection& conn, std::int64_t seq) {
+  HUB_TRY(store::Statement * up, conn.Prepare("UPDATE bus_dedup_mark SET seq = $1 WHERE seq < $1"));
+  up->Bind(1, seq);
+  HUB_TRY_STATUS(up->Run());
+  return Ok();
+}
+
 }  // namespace internal
 
 namespace {
@@ -397,17 +443,14 @@ Result<std::vector<ReplayRequest>> Operations::ListReplays(const std::string& st
 Result<IngestResult> Operations::Append(RawMessage m) {
   store::Transaction tx(conn_);
   HUB_TRY_STATUS(tx.Begin());
-  HUB_TRY(store::Statement * sel,
-          conn_.Prepare("SELECT id, seq FROM bus_messages WHERE source = $1 AND account = $2 AND "
-                        "dedup_key = $3"));
-  sel->Bind(1, m.source).Bind(2, m.account).Bind(3, m.dedup_key);
-  HUB_TRY(bool dup, sel->Step());
+  // A running hub may hold the keys of its latest messages in memory only:
+  // index them first, under the write lock, then look the key up.
+  HUB_TRY_STATUS(internal::CatchUpDedup(conn_));
+  HUB_TRY(std::optional<IngestResult> dup,
+          internal::FindIndexed(conn_, m.source, m.account, m.dedup_key));
   if (dup) {
-    IngestResult r{sel->Text(0), sel->Int(1), true};
-    sel->Reset();
-    return r;
+    return *dup;
   }
-  sel->Reset();
   HUB_TRY(store::Statement * mx, conn_.Prepare("SELECT COALESCE(MAX(seq), 0) FROM bus_messages"));
   HUB_TRY(bool has, mx->Step());
   const std::int64_t seq = has ? mx->Int(0) + 1 : 1;
@@ -430,6 +473,12 @@ Result<IngestResult> Operations::Append(RawMessage m) {
       .Bind(11, m.url)
       .BindBlob(12, m.body);
   HUB_TRY_STATUS(ins->Run());
+  HUB_TRY(store::Statement * key,
+          conn_.Prepare(
+              "INSERT INTO bus_dedup (source, account, dedup_key, seq) VALUES ($1, $2, $3, $4)"));
+  key->Bind(1, m.source).Bind(2, m.account).Bind(3, m.dedup_key).Bind(4, seq);
+  HUB_TRY_STATUS(key->Run());
+  HUB_TRY_STATUS(internal::AdvanceDedupMark(conn_, seq));
   HUB_TRY_STATUS(tx.Commit());
   return IngestResult{id, seq, false};
 }

@@ -27,9 +27,14 @@
 // The hub runs with the shipped bus defaults (config/retailhub.toml) but for
 // the backlog limit, lifted so that no request is refused; --wait-us sets
 // bus.group_commit_wait_us.
+// Before the loads it times fdatasync of a 16 KiB append in the same
+// directory: the floor of the baseline's serial path, whose every message
+// waits for one, and so what the group/baseline ratio depends on.
+// --dedup-batch sets bus.dedup_index_batch.
 // Usage: bench_ingest [--seconds S] [--connections C] [--rate R] [--runs N]
 //                     [--only group|paced|baseline|http] [--keys random|sequential]
 //                     [--prefill N] [--sign presigned|inline] [--wait-us U] [--threads T]
+//                     [--dedup-batch N]
 #include <fmt/format.h>
 
 #include <arpa/inet.h>
@@ -345,6 +350,29 @@ class LoadClient {
   std::vector<std::int64_t> latencies_;
 };
 
+// Median and p99 of fdatasync after a 16 KiB append (about one group's
+// WAL frames), in the directory the hub's database goes to, in ms.
+std::pair<double, double> FsyncLatency() {
+  const auto path = std::filesystem::temp_directory_path() / "retailhub-bench-fsync";
+  const int fd = ::open(path.c_str(), O_CREAT | O_TRUNC | O_WRONLY, 0600);
+  if (fd < 0) {
+    return {0, 0};
+  }
+  const std::string block(16384, 'x');
+  std::vector<std::int64_t> us;
+  for (int i = 0; i < 300; ++i) {
+    if (::write(fd, block.data(), block.size()) != static_cast<ssize_t>(block.size())) {
+      break;
+    }
+    const auto t0 = Clock::now();
+    ::fdatasync(fd);
+    us.push_back(std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0).count());
+  }
+  ::close(fd);
+  std::filesystem::remove(path);
+  return {Percentile(us, 0.5), Percentile(us, 0.99)};
+}
+
 // N messages as the hub stores them, with scattered dedup keys, their keys in
 // the dedup index (SQL only).
 void Prefill(hub::store::Store& store, std::int64_t n) {
@@ -515,6 +543,7 @@ int main(int argc, char** argv) {
   hub::obs::SetLogLevel(hub::obs::Level::kError);
   std::atomic<std::int64_t> ids{1};
   auto wanted = [&](std::string_view load) { return only.empty() || only == load; };
+  const auto [fsync_p50, fsync_p99] = FsyncLatency();
   std::vector<RunResult> group, paced, baseline, http;
   for (int r = 0; r < runs; ++r) {
     group.push_back(wanted("group") ? RunLoad(512, 0, ids, o) : RunResult{});
@@ -541,5 +570,9 @@ int main(int argc, char** argv) {
   line("HTTP alone (answers 202)", h);
   fmt::print("  group commit / baseline   : {:.1f}x\n",
              b.msgs_per_s > 0 ? g.msgs_per_s / b.msgs_per_s : 0.0);
+  fmt::print(
+      "  fdatasync, 16 KiB append  : p50 {:.3f} ms  p99 {:.3f} ms (the baseline waits for "
+      "one per message)\n",
+      fsync_p50, fsync_p99);
   return 0;
 }

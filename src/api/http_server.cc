@@ -40,6 +40,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/thread_name.h"
+
 namespace hub::api {
 namespace {
 
@@ -901,8 +903,12 @@ hub::Status HttpServer::Start() {
     s.keep_running.push_back(net::make_work_guard(*context));
   }
   net::post(s.strand, [&s] { s.DoAccept(); });
-  for (auto& context : s.contexts) {
-    s.threads.emplace_back([c = context.get()] { c->run(); });
+  for (std::size_t i = 0; i < s.contexts.size(); ++i) {
+    s.threads.emplace_back([c = s.contexts[i].get(), i] {
+      // Context 0 accepts and stops; the others serve connections.
+      hub::SetThreadName(i == 0 ? std::string("http-accept") : fmt::format("http-io-{}", i));
+      c->run();
+    });
   }
   s.started.store(true);
   return hub::Ok();

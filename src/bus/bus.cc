@@ -22,6 +22,7 @@
 #include "bus/internal.h"
 #include "core/assert.h"
 #include "core/ids.h"
+#include "core/thread_name.h"
 #include "obs/log.h"
 #include "obs/metrics.h"
 
@@ -145,8 +146,14 @@ class BusImpl final : public Bus {
     HUB_ASSERT(!started_);
     HUB_TRY_STATUS(LoadWork());
     started_ = true;
-    committer_ = std::thread([this] { CommitLoop(); });
-    translator_thread_ = std::thread([this] { TranslateLoop(); });
+    committer_ = std::thread([this] {
+      SetThreadName("bus-commit");
+      CommitLoop();
+    });
+    translator_thread_ = std::thread([this] {
+      SetThreadName("bus-translate");
+      TranslateLoop();
+    });
     for (auto& dq : domains_) {
       int n = 1;
       auto it = options_.workers.find(dq->handler->domain());
@@ -154,7 +161,10 @@ class BusImpl final : public Bus {
         n = it->second;
       }
       for (int i = 0; i < n; ++i) {
-        dq->threads.emplace_back([this, d = dq.get()] { WorkerLoop(*d); });
+        dq->threads.emplace_back([this, d = dq.get()] {
+          SetThreadName(fmt::format("bus-{}", d->handler->domain()));
+          WorkerLoop(*d);
+        });
       }
     }
     return Ok();

@@ -226,6 +226,7 @@ class BusImpl final : public Bus {
       message.id = NewId("msg");
     }
     p->headers_json = internal::HeadersToJson(message.headers);
+    p->dedup_map_key = DedupMapKey(message.source, message.account, message.dedup_key);
     p->message = std::move(message);
     p->translated = std::move(translated);
     p->done = std::move(done);
@@ -279,6 +280,7 @@ class BusImpl final : public Bus {
   struct Pending {
     RawMessage message;
     std::string headers_json;
+    std::string dedup_map_key;  // DedupMapKey of the message
     std::optional<std::vector<Event>> translated;
     IngestDone done;
     Instant start;
@@ -359,7 +361,7 @@ class BusImpl final : public Bus {
       }
       for (const auto& p : batch) {
         RawMessage& m = p->message;
-        std::string key = DedupMapKey(m.source, m.account, m.dedup_key);
+        const std::string& key = p->dedup_map_key;
         const DedupEntry* seen = nullptr;
         if (auto it = dedup_mem_.find(key); it != dedup_mem_.end()) {
           seen = &it->second;
@@ -403,7 +405,7 @@ class BusImpl final : public Bus {
           ++fresh;
         }
         results.push_back(IngestResult{id, seq, false});
-        added.emplace(std::move(key), DedupEntry{m.source, m.account, m.dedup_key, id, seq, 0});
+        added.emplace(key, DedupEntry{id, seq, 0});
         ++seq;
       }
       // Twice this group's size keeps the index ahead of the log.
@@ -469,14 +471,16 @@ class BusImpl final : public Bus {
   // of the log at the time of freezing. Only the committer's thread touches
   // this state (Init and Stop, before and after it runs).
 
+  // Keyed by DedupMapKey(source, account, dedup_key).
   struct DedupEntry {
-    std::string source, account, dedup_key, id;
+    std::string id;
     std::int64_t seq = 0;
     std::uint64_t generation = 0;
   };
   using DedupMap = std::unordered_map<std::string, DedupEntry>;
 
-  // NUL never occurs in a source or account name, so the joined key sorts
+  // NUL never occurs in a source or account name (sources are a fixed list,
+  // account ids are letters, digits, "-", "_" and "."), so the joined key sorts
   // like the (source, account, dedup_key) tuple under SQLite's binary order.
   static std::string DedupMapKey(std::string_view source, std::string_view account,
                                  std::string_view dedup_key) {
@@ -500,9 +504,8 @@ class BusImpl final : public Bus {
       if (!row) {
         break;
       }
-      DedupEntry e{q->Text(2), q->Text(3), q->Text(4), q->Text(1), q->Int(0), 0};
-      std::string key = DedupMapKey(e.source, e.account, e.dedup_key);
-      out.emplace(std::move(key), std::move(e));
+      out.emplace(DedupMapKey(q->Text(2), q->Text(3), q->Text(4)),
+                  DedupEntry{q->Text(1), q->Int(0), 0});
     }
     q->Reset();
     return Ok();
@@ -514,11 +517,17 @@ class BusImpl final : public Bus {
   Result<std::size_t> WriteDedupSlice(store::Connection& conn, std::size_t n) {
     const std::size_t end = std::min(dedup_merging_.size(), dedup_merge_pos_ + n);
     for (std::size_t i = dedup_merge_pos_; i < end; ++i) {
-      const DedupEntry& e = dedup_merging_[i]->second;
+      const auto& [key, e] = *dedup_merging_[i];
+      const std::size_t a = key.find('\0');
+      const std::size_t b = key.find('\0', a + 1);
+      const std::string_view k(key);
       HUB_TRY(store::Statement * ins,
               conn.Prepare("INSERT INTO bus_dedup (source, account, dedup_key, seq) VALUES ($1, "
                            "$2, $3, $4) ON CONFLICT DO NOTHING"));
-      ins->BindView(1, e.source).BindView(2, e.account).BindView(3, e.dedup_key).Bind(4, e.seq);
+      ins->BindView(1, k.substr(0, a))
+          .BindView(2, k.substr(a + 1, b - a - 1))
+          .BindView(3, k.substr(b + 1))
+          .Bind(4, e.seq);
       HUB_TRY_STATUS(ins->Run());
     }
     if (!dedup_merging_.empty() && end == dedup_merging_.size() && end > dedup_merge_pos_) {
@@ -530,9 +539,10 @@ class BusImpl final : public Bus {
   // After a commit: the group's keys join the active generation, the written
   // slice is done, and a finished generation leaves memory.
   void AfterDedupCommit(DedupMap added, std::size_t merged_to) {
-    for (auto& [key, e] : added) {
-      e.generation = dedup_generation_;
-      if (dedup_mem_.emplace(key, std::move(e)).second) {
+    while (!added.empty()) {
+      auto node = added.extract(added.begin());
+      node.mapped().generation = dedup_generation_;
+      if (dedup_mem_.insert(std::move(node)).inserted) {
         ++dedup_active_;
       }
     }

@@ -128,14 +128,29 @@ TEST_F(CsvIngestTest, DropFolderPicksTheProfileFromTheFileName) {
   ASSERT_TRUE(conn.has_value());
   const FakeClock clock(Instant::FromSeconds(1'772'000'000));
   bus::Operations ops(**conn, clock);
+  const AppendFn append = [&ops](bus::RawMessage m) { return ops.Append(std::move(m)); };
 
   const fs::path inbox = data / "inbox" / "csv";
   Write(inbox / "bank_statement_2026-03.csv", kStatement);
   Write(inbox / "statement_2026-03.csv", kStatement);  // no profile starts this name
   // A file written this instant waits for the next sweep (it may be half written).
-  EXPECT_EQ(SweepDropFolder(ops, registry, data, clock, std::chrono::hours(1)), 0);
+  EXPECT_EQ(SweepDropFolder(append, registry, data, clock, std::chrono::hours(1)), 0);
   EXPECT_TRUE(fs::exists(inbox / "bank_statement_2026-03.csv"));
-  EXPECT_EQ(SweepDropFolder(ops, registry, data, clock), 2);
+  // A transient refusal (the hub's backlog over its limit) leaves the file
+  // for the next sweep rather than failing it.
+  int refused = 0;
+  const AppendFn busy = [&refused](bus::RawMessage) -> Result<bus::IngestResult> {
+    ++refused;
+    return Fail(ErrorCode::kUnavailable, "backlog over the limit; retry later");
+  };
+  EXPECT_EQ(SweepDropFolder(busy, registry, data, clock), 1);  // only the unprofiled name
+  EXPECT_EQ(refused, 1);
+  EXPECT_TRUE(fs::exists(inbox / "bank_statement_2026-03.csv"));
+  EXPECT_FALSE(fs::exists(inbox / "failed" / "bank_statement_2026-03.csv.error"));
+  Write(inbox / "statement_2026-03.csv", kStatement);  // back for the next assertions
+  fs::remove(inbox / "failed" / "statement_2026-03.csv");
+  fs::remove(inbox / "failed" / "statement_2026-03.csv.error");
+  EXPECT_EQ(SweepDropFolder(append, registry, data, clock), 2);
   EXPECT_TRUE(fs::exists(inbox / "done" / "bank_statement_2026-03.csv"));
   ASSERT_TRUE(fs::exists(inbox / "failed" / "statement_2026-03.csv.error"));
   const std::string note = hub::testing::ReadFile(inbox / "failed" / "statement_2026-03.csv.error");

@@ -29,7 +29,7 @@ Result<Delivery> ReadDelivery(const std::filesystem::path& file, const std::stri
   return d;
 }
 
-Result<FileIngestResult> IngestFile(bus::Operations& ops, const Connector& connector,
+Result<FileIngestResult> IngestFile(const AppendFn& append, const Connector& connector,
                                     const std::filesystem::path& file, const std::string& account,
                                     const std::string& topic, const Clock& clock) {
   HUB_TRY(Delivery d, ReadDelivery(file, connector.name().data(), account, topic, clock));
@@ -69,13 +69,13 @@ Result<FileIngestResult> IngestFile(bus::Operations& ops, const Connector& conne
   m.headers = d.headers;
   m.body = d.body;
   m.correlation_id = NewId("cor");
-  HUB_TRY(bus::IngestResult r, ops.Append(std::move(m)));
+  HUB_TRY(bus::IngestResult r, append(std::move(m)));
   out.message_id = r.message_id;
   out.duplicate = r.duplicate;
   return out;
 }
 
-int SweepDropFolder(bus::Operations& ops, const ConnectorRegistry& registry,
+int SweepDropFolder(const AppendFn& append, const ConnectorRegistry& registry,
                     const std::filesystem::path& data_dir, const Clock& clock,
                     std::chrono::milliseconds settle) {
   namespace fs = std::filesystem;
@@ -105,7 +105,15 @@ int SweepDropFolder(bus::Operations& ops, const ConnectorRegistry& registry,
           continue;  // still being written, or just finished: next sweep
         }
       }
-      auto r = IngestFile(ops, *c, f.path(), "files", "", clock);
+      auto r = IngestFile(append, *c, f.path(), "files", "", clock);
+      if (!r && r.error().transient()) {
+        obs::Warn("inbox.file", "",
+                  {{"source", source},
+                   {"file", f.path().filename().string()},
+                   {"outcome", "retry next sweep"},
+                   {"error", r.error().ToString()}});
+        continue;
+      }
       const fs::path dest = src_dir.path() / (r && !r->quarantined ? "done" : "failed");
       fs::create_directories(dest, ec);
       fs::rename(f.path(), dest / f.path().filename(), ec);

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <string>
 
 #include "bus/bus.h"
@@ -25,7 +26,12 @@ Result<Delivery> ReadDelivery(const std::filesystem::path& file, const std::stri
                               const std::string& account, const std::string& topic,
                               const Clock& clock);
 
-Result<FileIngestResult> IngestFile(bus::Operations& ops, const Connector& connector,
+// Stores one message in the inbox: the running hub's bus (its group
+// committer, which holds the latest dedup keys), or bus::Operations::Append
+// for the `ingest` command in a process of its own.
+using AppendFn = std::function<Result<bus::IngestResult>(bus::RawMessage)>;
+
+Result<FileIngestResult> IngestFile(const AppendFn& append, const Connector& connector,
                                     const std::filesystem::path& file, const std::string& account,
                                     const std::string& topic, const Clock& clock);
 
@@ -33,8 +39,9 @@ Result<FileIngestResult> IngestFile(bus::Operations& ops, const Connector& conne
 // done/ (or failed/ with a .error note). Returns how many were handled.
 // Names starting with '.' are skipped (write there, then rename), and so are
 // files modified less than `settle` ago: an exporter still writing one must
-// not have half a file ingested.
-int SweepDropFolder(bus::Operations& ops, const ConnectorRegistry& registry,
+// not have half a file ingested. A transient refusal (backpressure, a busy
+// store) leaves the file where it is for the next sweep.
+int SweepDropFolder(const AppendFn& append, const ConnectorRegistry& registry,
                     const std::filesystem::path& data_dir, const Clock& clock,
                     std::chrono::milliseconds settle = std::chrono::milliseconds(0));
 

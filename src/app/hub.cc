@@ -409,15 +409,11 @@ Status Hub::Start() {
       },
       clock_);
   if (config_.store.drop_folder_poll_ms > 0) {
+    // Through the bus: its committer holds the latest dedup keys, and
+    // another writer would first have to index them all (bus/internal.h).
     drop_folder_.Start(std::chrono::milliseconds(config_.store.drop_folder_poll_ms), [this] {
-      auto conn = store_->Connect();
-      if (!conn) {
-        obs::Warn("inbox.drop_folder", "", {{"error", conn.error().ToString()}});
-        return;
-      }
-      bus::Operations ops(**conn, clock_);
-      SweepDropFolder(ops, connectors_, config_.store.data_dir, clock_,
-                      std::chrono::milliseconds(1000));
+      SweepDropFolder([this](bus::RawMessage m) { return bus_->Ingest(std::move(m)); }, connectors_,
+                      config_.store.data_dir, clock_, std::chrono::milliseconds(1000));
     });
   }
   HUB_TRY(auto hp, ParseListen(config_.server.listen));

@@ -67,8 +67,9 @@ void RegisterIngestCommands(CLI::App& app, CliContext& ctx) {
     bus::Operations ops(**sconn, SystemClock::Get());
     int rc = 0;
     for (const auto& file : io.files) {
-      auto r = IngestFile(ops, *conn, file, io.account.empty() ? "files" : io.account, io.topic,
-                          SystemClock::Get());
+      auto r =
+          IngestFile([&ops](bus::RawMessage m) { return ops.Append(std::move(m)); }, *conn, file,
+                     io.account.empty() ? "files" : io.account, io.topic, SystemClock::Get());
       if (!r) {
         c.err << fmt::format("error: {}: {}\n", file, r.error().ToString());
         rc = 1;

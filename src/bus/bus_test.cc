@@ -3,6 +3,7 @@
 // order; a poison message reaches the DLQ after bounded attempts without
 // blocking other keys; a business exception replays to success once fixed;
 // a finance replay needs a second user; backpressure answers kUnavailable.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -122,6 +123,14 @@ class BusTest : public ::testing::Test {
   Result<IngestResult> Send(const std::string& id, const std::string& key, int n,
                             const std::string& mode = "ok") {
     return bus_->Ingest(Make(id, key, n, mode));
+  }
+  // Sends `id` (step 1 of `key`) again: answered as a duplicate of `message_id`.
+  void ExpectDuplicate(const std::string& id, const std::string& key,
+                       const std::string& message_id) {
+    auto r = Send(id, key, 1);
+    ASSERT_TRUE(r) << r.error().ToString();
+    EXPECT_TRUE(r->duplicate) << id;
+    EXPECT_EQ(r->message_id, message_id) << id;
   }
   RawMessage Make(const std::string& id, const std::string& key, int n,
                   const std::string& mode = "ok") {
@@ -426,6 +435,20 @@ std::int64_t Count(store::Connection& conn, const std::string& sql) {
   return n;
 }
 
+// A log row written straight into bus_messages, as an older hub or another
+// writer that does not index its keys would leave it: dedup key `dedup_key`,
+// a body for key `key`, step 1.
+bool StoreRawRow(store::Connection& conn, int seq, const std::string& id,
+                 const std::string& dedup_key, const std::string& key, const std::string& state) {
+  return conn
+      .Execute(fmt::format(
+          "INSERT INTO bus_messages (seq, id, source, account, topic, dedup_key, received_at, "
+          "correlation_id, traceparent, headers, url, body, state) VALUES ({}, '{}', 'test', "
+          "'a', 'step', '{}', 0, 'c', '', '[]', '', '{{\"key\":\"{}\",\"n\":1}}', '{}')",
+          seq, id, dedup_key, key, state))
+      .has_value();
+}
+
 // The committer keeps its latest dedup keys in memory and writes them to
 // bus_dedup in sorted batches. Whether a key is in memory, in a batch being
 // written, on disk, or lost from the index by a crash (and read back from
@@ -502,19 +525,10 @@ TEST_F(BusTest, AnotherWriterAndTheCommitterSeeEachOthersKeys) {
   EXPECT_EQ(again->message_id, a->message_id);
   auto b = ops.Append(Make("m2", "k2", 1));
   ASSERT_TRUE(b && !b->duplicate);
-  auto b2 = Send("m2", "k2", 1);
-  ASSERT_TRUE(b2);
-  EXPECT_TRUE(b2->duplicate);
-  EXPECT_EQ(b2->message_id, b->message_id);
+  ExpectDuplicate("m2", "k2", b->message_id);
   // A row stored behind the index's back (the mark not moved).
-  ASSERT_TRUE(conn_->Execute(
-      "INSERT INTO bus_messages (seq, id, source, account, topic, dedup_key, received_at, "
-      "correlation_id, traceparent, headers, url, body, state) VALUES (3, 'msg_side', 'test', "
-      "'a', 'step', 'm3', 0, 'c', '', '[]', '', '{\"key\":\"k3\",\"n\":1}', 'new')"));
-  auto c = Send("m3", "k3", 1);
-  ASSERT_TRUE(c);
-  EXPECT_TRUE(c->duplicate);
-  EXPECT_EQ(c->message_id, "msg_side");
+  ASSERT_TRUE(StoreRawRow(*conn_, 3, "msg_side", "m3", "k3", "new"));
+  ExpectDuplicate("m3", "k3", "msg_side");
   auto d = Send("m4", "k4", 1);
   ASSERT_TRUE(d && !d->duplicate);
   EXPECT_EQ(d->seq, 4);
@@ -530,19 +544,12 @@ TEST_F(BusTest, MigrationMovesExistingDedupKeysIntoTheIndex) {
     ASSERT_TRUE((*s)->Migrate(Operations::Migrations().first(4)));
     auto c = (*s)->Connect();
     ASSERT_TRUE(c);
-    ASSERT_TRUE((*c)->Execute(
-        "INSERT INTO bus_messages (seq, id, source, account, topic, dedup_key, received_at, "
-        "correlation_id, traceparent, headers, url, body, state) VALUES (7, 'msg_old', 'test', "
-        "'a', 'step', 'm1', 0, 'c', '', '[]', '', '{\"key\":\"k1\",\"n\":1}', "
-        "'translated')"));
+    ASSERT_TRUE(StoreRawRow(**c, 7, "msg_old", "m1", "k1", "translated"));
   }
   Open();
   EXPECT_EQ(Count(*conn_, "SELECT seq FROM bus_dedup_mark"), 7);
   EXPECT_EQ(Count(*conn_, "SELECT seq FROM bus_dedup WHERE dedup_key = 'm1'"), 7);
-  auto r = Send("m1", "k1", 1);
-  ASSERT_TRUE(r);
-  EXPECT_TRUE(r->duplicate);
-  EXPECT_EQ(r->message_id, "msg_old");
+  ExpectDuplicate("m1", "k1", "msg_old");
   auto n = Send("m2", "k2", 1);
   ASSERT_TRUE(n && !n->duplicate);
   EXPECT_EQ(n->seq, 8);

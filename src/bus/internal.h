@@ -49,8 +49,10 @@ Result<std::optional<IngestResult>> FindIndexed(store::Connection& conn, std::st
 
 // Inside the caller's write transaction: writes the keys of every message
 // after the mark into bus_dedup and moves the mark to the end of the log.
-// For a writer without the committer's memory (`retailhub ingest`); it pays
-// a random insert per key, which the hub's batches avoid.
+// For a writer without the committer's memory (`retailhub ingest` in its
+// own process): it reads back every row after the mark (up to about twice
+// bus.dedup_index_batch while a hub runs) and inserts their keys sorted,
+// holding the write lock meanwhile.
 Status CatchUpDedup(store::Connection& conn);
 
 // Moves the mark up to `seq` (never down: another writer may be ahead).

@@ -50,8 +50,7 @@ test-asan: build-asan
 build-fuzz: deps
 	@CXX=clang++-14 cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DHUB_FUZZ=ON -DHUB_WERROR=OFF $(CMAKE_FLAGS) >/dev/null
-	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target shopify_fuzz stripe_fuzz square_fuzz \
-	  adyen_fuzz signature_fuzz event_fuzz csv_fuzz amazon_fuzz ledger_segment_fuzz
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzzers
 
 # Each libFuzzer target for FUZZ_SECONDS, seeded with the golden inputs (fixed seed).
 fuzz: build-fuzz

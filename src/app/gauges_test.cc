@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "api/http_client.h"
-#include "app/hub.h"
+#include "app/test_hub.h"
 #include "connectors/connector.h"
 #include "testing/testing.h"
 
@@ -22,20 +22,17 @@ constexpr char kSecret[] = "gauge-secret";
 
 TEST(GaugesTest, AParkedRefundIsADelayedPostingOnceOlderThanTheSla) {
   testing::TempDir dir;
-  Config config;
-  config.server.listen = "127.0.0.1:0";
-  config.store.data_dir = dir.path().string();
-  config.bus.posting_sla_s = 1;
-  config.sources["shopify"].accounts[kShop].secret = kSecret;
-  auto hub = Hub::Open(config, SystemClock::Get());
-  ASSERT_TRUE(hub) << hub.error().ToString();
-  ASSERT_TRUE((*hub)->Start());
+  auto hub = StartTestHub(dir.path(), [](Config& config) {
+    config.bus.posting_sla_s = 1;
+    config.sources["shopify"].accounts[kShop].secret = kSecret;
+  });
+  ASSERT_TRUE(hub);
   const std::string body =
       R"({"id":8098,"order_id":5559999,"created_at":"2026-11-20T10:00:00Z","restock":false,)"
       R"("refund_line_items":[],"transactions":[{"id":6096,"kind":"refund","status":"success",)"
       R"("gateway":"stripe","amount":"12.30","currency":"USD",)"
       R"("processed_at":"2026-11-20T10:00:00Z"}],"order_adjustments":[]})";
-  auto r = api::HttpCall("127.0.0.1", (*hub)->port(), "POST",
+  auto r = api::HttpCall("127.0.0.1", hub->port(), "POST",
                          std::string("/v1/webhooks/shopify/") + kShop, body,
                          {{"Content-Type", "application/json"},
                           {"X-Shopify-Topic", "refunds/create"},
@@ -44,19 +41,19 @@ TEST(GaugesTest, AParkedRefundIsADelayedPostingOnceOlderThanTheSla) {
                           {"X-Shopify-Event-Id", "gauge-refund-1"}});
   ASSERT_TRUE(r);
   ASSERT_EQ(r->status, 202) << r->body;
-  ASSERT_TRUE((*hub)->bus().WaitIdle(10000));  // idle: the refund is parked, not applied
-  ASSERT_GE((*hub)->bus().Stats().parked, 1);
+  ASSERT_TRUE(hub->bus().WaitIdle(10000));  // idle: the refund is parked, not applied
+  ASSERT_GE(hub->bus().Stats().parked, 1);
 
-  auto fresh = ComputeBusinessFigures(**hub);
+  auto fresh = ComputeBusinessFigures(*hub);
   ASSERT_TRUE(fresh) << fresh.error().ToString();
   EXPECT_EQ(fresh->postings_delayed, 0) << "younger than the SLA";
 
   std::this_thread::sleep_for(std::chrono::milliseconds(1300));
-  auto late = ComputeBusinessFigures(**hub);
+  auto late = ComputeBusinessFigures(*hub);
   ASSERT_TRUE(late) << late.error().ToString();
   EXPECT_EQ(late->postings_delayed, 1);
   EXPECT_EQ(late->posting_sla_s, 1);
-  (*hub)->Stop();
+  hub->Stop();
 }
 
 }  // namespace

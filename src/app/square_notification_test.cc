@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "api/http_client.h"
-#include "app/hub.h"
+#include "app/test_hub.h"
 #include "bus/bus.h"
 #include "connectors/connector.h"
 #include "testing/testing.h"
@@ -20,15 +20,12 @@ constexpr char kUrl[] = "https://hub.example.com/webhooks/square";
 
 TEST(SquareNotificationTest, AnOrderNotificationIsAppliedWithoutAFailure) {
   testing::TempDir dir;
-  Config config;
-  config.server.listen = "127.0.0.1:0";
-  config.store.data_dir = dir.path().string();
-  auto& account = config.sources["square"].accounts[kMerchant];
-  account.secret = kSecret;
-  account.url = kUrl;
-  auto hub = Hub::Open(config, SystemClock::Get());
-  ASSERT_TRUE(hub) << hub.error().ToString();
-  ASSERT_TRUE((*hub)->Start());
+  auto hub = StartTestHub(dir.path(), [](Config& config) {
+    auto& account = config.sources["square"].accounts[kMerchant];
+    account.secret = kSecret;
+    account.url = kUrl;
+  });
+  ASSERT_TRUE(hub);
   for (const char* type : {"order.created", "order.updated"}) {
     const std::string body = std::string(R"({"merchant_id":"MLACME","type":")") + type +
                              R"(","event_id":"ev-)" + type +
@@ -38,14 +35,14 @@ TEST(SquareNotificationTest, AnOrderNotificationIsAppliedWithoutAFailure) {
                              R"("created_at":"2026-03-04T17:58:00Z",)"
                              R"("updated_at":"2026-03-04T18:00:00Z"}}}})";
     auto r = api::HttpCall(
-        "127.0.0.1", (*hub)->port(), "POST", std::string("/v1/webhooks/square/") + kMerchant, body,
+        "127.0.0.1", hub->port(), "POST", std::string("/v1/webhooks/square/") + kMerchant, body,
         {{"Content-Type", "application/json"},
          {"x-square-hmacsha256-signature", Base64Encode(HmacSha256(kSecret, kUrl + body))}});
     ASSERT_TRUE(r) << r.error().ToString();
     ASSERT_EQ(r->status, 202) << r->body;
   }
-  ASSERT_TRUE((*hub)->bus().WaitIdle(10000));
-  auto conn = (*hub)->store().Connect();
+  ASSERT_TRUE(hub->bus().WaitIdle(10000));
+  auto conn = hub->store().Connect();
   ASSERT_TRUE(conn);
   bus::Operations ops(**conn, SystemClock::Get());
   auto failures = ops.ListFailures({});
@@ -58,7 +55,7 @@ TEST(SquareNotificationTest, AnOrderNotificationIsAppliedWithoutAFailure) {
   ASSERT_TRUE(done && *(*done)->Step());
   EXPECT_GE((*done)->Int(0), 2) << "both notifications applied";
   (*done)->Reset();
-  (*hub)->Stop();
+  hub->Stop();
 }
 
 }  // namespace

@@ -1,8 +1,8 @@
 // HttpServer on Boost.Beast: an accept loop on the server strand, one Session
-// per connection on its own strand, on one of the I/O threads' own
-// io_contexts (TLS handshake when configured -> read
-// head -> check limits -> maybe "100 Continue" -> read body -> handler ->
-// write -> next request or close). Session is one template over the stream
+// per connection on one of the I/O threads' own io_contexts, each run by its
+// one thread, so a session needs no strand (TLS handshake when configured ->
+// read head -> check limits -> maybe "100 Continue" -> read body -> handler
+// -> write -> next request or close). Session is one template over the stream
 // (plain TCP or TLS over TCP), so limits, timeouts and the drain are the same
 // code for both. Errors the server answers itself (400/413/431/500) are
 // problem+json and end the connection with a lingering close, so the client
@@ -51,13 +51,17 @@ namespace net = boost::asio;
 namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
 using Strand = net::strand<net::io_context::executor_type>;
-// Sockets and streams carry the strand's concrete type rather than
-// any_io_executor: every operation of a session would otherwise copy and
-// destroy a type-erased executor (≈ 4 % of bench_ingest's CPU in perf).
-using StrandSocket = net::basic_stream_socket<tcp, Strand>;
-using StrandTcpStream = beast::basic_stream<tcp, Strand>;
-using PlainStream = StrandTcpStream;
-using TlsStream = beast::ssl_stream<StrandTcpStream>;
+// A session needs no strand: its io_context is run by one thread only, so
+// its handlers never run concurrently, and a post from another thread (an
+// answer from the committer) is queued on that context like any other.
+// Sockets and streams carry the context's concrete executor type rather
+// than any_io_executor: every operation of a session would otherwise copy
+// and destroy a type-erased executor (≈ 4 % of bench_ingest's CPU in perf).
+using SessionExecutor = net::io_context::executor_type;
+using SessionSocket = net::basic_stream_socket<tcp, SessionExecutor>;
+using SessionTcpStream = beast::basic_stream<tcp, SessionExecutor>;
+using PlainStream = SessionTcpStream;
+using TlsStream = beast::ssl_stream<SessionTcpStream>;
 
 // After an error answer, how long and how much we keep reading (and
 // discarding) what the client still sends, so that closing does not reset
@@ -141,7 +145,7 @@ void LogHandlerException(const HttpRequest& request, std::string_view what) {
   std::fprintf(stderr, "%s\n", boost::json::serialize(line).c_str());
 }
 
-std::string EndpointText(const StrandSocket& socket) {
+std::string EndpointText(const SessionSocket& socket) {
   boost::system::error_code ec;
   const tcp::endpoint endpoint = socket.remote_endpoint(ec);
   if (ec) {
@@ -244,9 +248,9 @@ class Session;
 class SessionBase {
  public:
   virtual ~SessionBase() = default;
-  // Posted onto the session's strand by BeginStop.
+  // Posted onto the session's context by BeginStop.
   virtual void OnStop() = 0;
-  // Posted onto the session's strand when the drain timeout fires.
+  // Posted onto the session's context when the drain timeout fires.
   virtual void ForceClose() = 0;
   virtual net::any_io_executor executor() = 0;
 };
@@ -279,7 +283,7 @@ struct ServerState {
   }
 
   void DoAccept();
-  void OnAccept(boost::system::error_code ec, std::shared_ptr<StrandSocket> socket);
+  void OnAccept(boost::system::error_code ec, std::shared_ptr<SessionSocket> socket);
   void BeginStop();
   void OnDrainTimeout(boost::system::error_code ec);
   // Registers and starts a new session, or drops it (closing its socket)
@@ -393,7 +397,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   enum class Phase { kIdle, kReading, kHandling, kWriting, kLingering, kClosed };
 
   std::shared_ptr<Session> Self() { return this->shared_from_this(); }
-  StrandTcpStream& Tcp() { return beast::get_lowest_layer(stream_); }
+  SessionTcpStream& Tcp() { return beast::get_lowest_layer(stream_); }
 
   // The handshake shares the request deadline, so a client that opens a
   // connection and stalls in the handshake is cut off like a slow request.
@@ -540,7 +544,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
 
   // Routes answer through a Responder: at once (synchronous routes, and an
   // asynchronous one that answers before it returns) or later from any
-  // thread, when the answer is posted back to this session's strand. The
+  // thread, when the answer is posted back to this session's context. The
   // posted work is tracked, so neither the I/O threads nor a drain finish
   // while an answer is outstanding.
   void Handle() {
@@ -721,7 +725,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   HttpResponse completed_;  // what was written, for on_complete
   Phase phase_ = Phase::kIdle;
   bool linger_ = false;
-  // While the router runs on this strand: an answer given on this thread
+  // While the router runs on this session's thread: an answer given there
   // lands in immediate_ and is written when the router returns.
   std::atomic<bool> dispatching_{false};
   std::optional<HttpResponse> immediate_;
@@ -731,12 +735,12 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
 };
 
 void ServerState::DoAccept() {
-  auto socket = std::make_shared<StrandSocket>(net::make_strand(NextContext()));
+  auto socket = std::make_shared<SessionSocket>(NextContext().get_executor());
   acceptor.async_accept(*socket,
                         [this, socket](boost::system::error_code ec) { OnAccept(ec, socket); });
 }
 
-void ServerState::OnAccept(boost::system::error_code ec, std::shared_ptr<StrandSocket> socket) {
+void ServerState::OnAccept(boost::system::error_code ec, std::shared_ptr<SessionSocket> socket) {
   if (stop_begun || ec == net::error::operation_aborted) {
     return;
   }

@@ -205,14 +205,8 @@ Status RebuildDomain(store::Connection& conn, std::string_view domain,
                        "'done' ORDER BY message_seq, idx"));
   q->Bind(1, domain);
   std::vector<std::pair<std::int64_t, std::string>> events;
-  for (;;) {
-    HUB_TRY(bool row, q->Step());
-    if (!row) {
-      break;
-    }
-    events.emplace_back(q->Int(0), q->Text(1));
-  }
-  q->Reset();
+  HUB_TRY_STATUS(store::ForEachRow(
+      *q, [&](const store::Statement& row) { events.emplace_back(row.Int(0), row.Text(1)); }));
   for (const auto& [seq, json] : events) {
     if (before_message) {
       before_message(seq);
@@ -481,14 +475,9 @@ Status RebuildIdentity(IdentityDomain& d, store::Connection& conn) {
       store::Statement * q,
       conn.Prepare("SELECT action, a, b, after_message_seq FROM identity_actions ORDER BY seq"));
   std::vector<StewardActionRow> actions;
-  for (;;) {
-    HUB_TRY(bool row, q->Step());
-    if (!row) {
-      break;
-    }
-    actions.push_back({q->Text(0), q->Text(1), q->Text(2), q->Int(3)});
-  }
-  q->Reset();
+  HUB_TRY_STATUS(store::ForEachRow(*q, [&](const store::Statement& row) {
+    actions.push_back({row.Text(0), row.Text(1), row.Text(2), row.Int(3)});
+  }));
   std::size_t next = 0;
   HUB_TRY_STATUS(RebuildDomain(
       conn, "identity", [&d](const Event& e) { return ApplyIdentityEvent(d, e, nullptr); },

@@ -273,21 +273,16 @@ Result<ScrubCounts> ScrubErasedRecords(
               conn.Prepare("SELECT event_id, type, from_id, to_id FROM identity_events WHERE "
                            "record = $1 AND event_id <> '' ORDER BY seq"));
       q->Bind(1, old_s);
-      for (;;) {
-        HUB_TRY(bool row, q->Step());
-        if (!row) {
-          break;
-        }
-        std::string event_id = q->Text(0);
+      HUB_TRY_STATUS(store::ForEachRow(*q, [&](const store::Statement& row) {
+        std::string event_id = row.Text(0);
         auto it = std::find_if(by_event.begin(), by_event.end(),
                                [&](const auto& e) { return e.first == event_id; });
         if (it == by_event.end()) {
           it = by_event.insert(by_event.end(), {std::move(event_id), json::array{}});
         }
         it->second.push_back(
-            json::object{{"type", q->Text(1)}, {"from", q->Text(2)}, {"to", q->Text(3)}});
-      }
-      q->Reset();
+            json::object{{"type", row.Text(1)}, {"from", row.Text(2)}, {"to", row.Text(3)}});
+      }));
     }
     for (const auto& [event_id, decisions] : by_event) {
       std::vector<std::pair<std::int64_t, std::string>> rows;
@@ -296,14 +291,8 @@ Result<ScrubCounts> ScrubErasedRecords(
                 conn.Prepare("SELECT message_seq, event FROM bus_work WHERE domain = 'identity' "
                              "AND event_id = $1"));
         q->Bind(1, event_id);
-        for (;;) {
-          HUB_TRY(bool row, q->Step());
-          if (!row) {
-            break;
-          }
-          rows.emplace_back(q->Int(0), q->Text(1));
-        }
-        q->Reset();
+        HUB_TRY_STATUS(store::ForEachRow(
+            *q, [&](const store::Statement& row) { rows.emplace_back(row.Int(0), row.Text(1)); }));
       }
       for (auto& [seq, text] : rows) {
         boost::system::error_code ec;
@@ -344,16 +333,11 @@ Result<ScrubCounts> ScrubErasedRecords(
             conn.Prepare("SELECT seq, CAST(body AS TEXT) FROM bus_messages WHERE state = 'new' "
                          "UNION ALL SELECT seq, CAST(body AS TEXT) FROM bus_messages WHERE "
                          "state = 'dlq'"));
-    for (;;) {
-      HUB_TRY(bool row, q->Step());
-      if (!row) {
-        break;
+    HUB_TRY_STATUS(store::ForEachRow(*q, [&](const store::Statement& row) {
+      if (redactor.HoldsIdentifier(row.Text(1))) {
+        seqs.insert(row.Int(0));
       }
-      if (redactor.HoldsIdentifier(q->Text(1))) {
-        seqs.insert(q->Int(0));
-      }
-    }
-    q->Reset();
+    }));
   }
   for (const std::int64_t seq : seqs) {
     {
@@ -397,14 +381,9 @@ Result<ScrubCounts> ScrubErasedRecords(
                            "('pending', 'done', 'parked', 'dlq', 'exception') AND message_seq = "
                            "$1 AND domain <> 'identity'"));
       q->Bind(1, seq);
-      for (;;) {
-        HUB_TRY(bool row, q->Step());
-        if (!row) {
-          break;
-        }
-        others.emplace_back(q->Text(0), q->Text(1), q->Text(2));
-      }
-      q->Reset();
+      HUB_TRY_STATUS(store::ForEachRow(*q, [&](const store::Statement& row) {
+        others.emplace_back(row.Text(0), row.Text(1), row.Text(2));
+      }));
     }
     for (auto& [domain, event_id, text] : others) {
       boost::system::error_code ec;

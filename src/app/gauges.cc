@@ -19,14 +19,9 @@ Status OpenFailures(store::Connection& c, BusinessFigures& f) {
   HUB_TRY(store::Statement * q,
           c.Prepare("SELECT kind, reason_code, COUNT(*) FROM bus_failures WHERE state = 'open' "
                     "GROUP BY kind, reason_code"));
-  for (;;) {
-    HUB_TRY(bool row, q->Step());
-    if (!row) {
-      break;
-    }
-    f.failures_open[{q->Text(0), q->Text(1)}] = q->Int(2);
-  }
-  q->Reset();
+  HUB_TRY_STATUS(store::ForEachRow(*q, [&](const store::Statement& row) {
+    f.failures_open[{row.Text(0), row.Text(1)}] = row.Int(2);
+  }));
   HUB_TRY(store::Statement * r,
           c.Prepare("SELECT COUNT(*) FROM bus_failures WHERE state = 'open' AND kind = "
                     "'exception' AND (event_type LIKE 'return.%' OR event_type LIKE 'refund.%')"));

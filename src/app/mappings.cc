@@ -224,28 +224,22 @@ Result<std::int64_t> UpdateMapping(FinanceDomain& f, store::Connection& conn,
 Status ReplayMappings(FinanceDomain& f, store::Connection& conn) {
   HUB_TRY(store::Statement * q,
           conn.Prepare("SELECT version, section, content FROM mapping_versions ORDER BY version"));
-  for (;;) {
-    HUB_TRY(bool row, q->Step());
-    if (!row) {
-      break;
-    }
-    const std::int64_t version = q->Int(0);
-    const std::string section = q->Text(1);
+  HUB_TRY_STATUS(store::ForEachRow(*q, [&](const store::Statement& row) -> Status {
+    const std::int64_t version = row.Int(0);
+    const std::string section = row.Text(1);
     boost::system::error_code ec;
-    json::value doc = json::parse(q->Text(2), ec);
+    json::value doc = json::parse(row.Text(2), ec);
     if (ec) {
-      q->Reset();
       return Fail(ErrorCode::kParse, fmt::format("mapping version {} is not JSON", version));
     }
     if (auto st = ApplyMapping(f, section, doc); !st) {
-      q->Reset();
       return Fail(st.error().code,
                   fmt::format("mapping version {} ({}) no longer applies: {}", version, section,
                               st.error().message),
                   st.error().field);
     }
-  }
-  q->Reset();
+    return Ok();
+  }));
   return Ok();
 }
 

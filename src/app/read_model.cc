@@ -107,22 +107,17 @@ class HubReadModel final : public api::v1::ReadModel {
         .Bind(7, static_cast<std::int64_t>(q.limit > 0 ? q.limit : 50));
     Page p;
     std::int64_t last = 0;
-    for (;;) {
-      HUB_TRY(bool row, s->Step());
-      if (!row) {
-        break;
-      }
-      last = s->Int(0);
+    HUB_TRY_STATUS(store::ForEachRow(*s, [&](const store::Statement& row) {
+      last = row.Int(0);
       p.items.push_back(json::object{{"seq", last},
-                                     {"id", s->Text(1)},
-                                     {"source", s->Text(2)},
-                                     {"account", s->Text(3)},
-                                     {"topic", s->Text(4)},
-                                     {"received_at", FormatRfc3339(Instant{s->Int(5)})},
-                                     {"correlation_id", s->Text(6)},
-                                     {"state", s->Text(7)}});
-    }
-    s->Reset();
+                                     {"id", row.Text(1)},
+                                     {"source", row.Text(2)},
+                                     {"account", row.Text(3)},
+                                     {"topic", row.Text(4)},
+                                     {"received_at", FormatRfc3339(Instant{row.Int(5)})},
+                                     {"correlation_id", row.Text(6)},
+                                     {"state", row.Text(7)}});
+    }));
     if (static_cast<int>(p.items.size()) == (q.limit > 0 ? q.limit : 50)) {
       p.next_cursor = std::to_string(last);
     }

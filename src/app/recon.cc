@@ -51,14 +51,10 @@ Result<ReconRun> RunReconciliation(store::Store& store, const reconcile::Reconci
                         "'done' ORDER BY message_seq, idx"));
   ReconRun run;
   std::map<std::string, std::size_t> payout_index;
-  for (;;) {
-    HUB_TRY(bool row, q->Step());
-    if (!row) {
-      break;
-    }
-    auto e = EventFromJson(q->Text(0));
+  HUB_TRY_STATUS(store::ForEachRow(*q, [&](const store::Statement& row) {
+    auto e = EventFromJson(row.Text(0));
     if (!e) {
-      continue;
+      return;
     }
     const boost::json::value data(e->data);
     if (e->type == "tender.captured") {
@@ -94,8 +90,7 @@ Result<ReconRun> RunReconciliation(store::Store& store, const reconcile::Reconci
         run.bank.push_back(std::move(*bank_row));
       }
     }
-  }
-  q->Reset();
+  }));
   reconcile::ReconcileInput in;
   in.payouts = run.payouts;
   in.expected = run.expected;

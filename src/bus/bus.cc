@@ -499,15 +499,10 @@ class BusImpl final : public Bus {
             conn.Prepare("SELECT seq, id, source, account, dedup_key FROM bus_messages WHERE seq "
                          "> $1 ORDER BY seq"));
     q->Bind(1, std::max(after, mark));
-    for (;;) {
-      HUB_TRY(bool row, q->Step());
-      if (!row) {
-        break;
-      }
-      out.emplace(DedupMapKey(q->Text(2), q->Text(3), q->Text(4)),
-                  DedupEntry{q->Text(1), q->Int(0), 0});
-    }
-    q->Reset();
+    HUB_TRY_STATUS(store::ForEachRow(*q, [&](const store::Statement& row) {
+      out.emplace(DedupMapKey(row.Text(2), row.Text(3), row.Text(4)),
+                  DedupEntry{row.Text(1), row.Int(0), 0});
+    }));
     return Ok();
   }
 
@@ -679,15 +674,10 @@ class BusImpl final : public Bus {
               conn.Prepare(fmt::format("SELECT {}, COALESCE(replay_domain, '') FROM "
                                        "bus_messages WHERE state = 'new' ORDER BY seq LIMIT 256",
                                        internal::kMessageColumns)));
-      for (;;) {
-        HUB_TRY(bool row, q->Step());
-        if (!row) {
-          break;
-        }
-        RawMessage m = internal::ReadMessage(*q);
-        msgs.emplace_back(std::move(m), q->Text(12));
-      }
-      q->Reset();
+      HUB_TRY_STATUS(store::ForEachRow(*q, [&](const store::Statement& row) {
+        RawMessage m = internal::ReadMessage(row);
+        msgs.emplace_back(std::move(m), row.Text(12));
+      }));
     }
     if (msgs.empty()) {
       // Keep the counter honest if replays were requested from another
@@ -792,23 +782,18 @@ class BusImpl final : public Bus {
             conn->Prepare("SELECT domain, event_id, message_seq, idx, key, event, state, "
                           "attempts, next_at, park_deadline FROM bus_work WHERE state IN "
                           "('pending', 'parked') ORDER BY message_seq, idx"));
-    for (;;) {
-      HUB_TRY(bool row, q->Step());
-      if (!row) {
-        break;
-      }
-      DomainQueue* dq = Find(q->Text(0));
+    HUB_TRY_STATUS(store::ForEachRow(*q, [&](const store::Statement& row) {
+      DomainQueue* dq = Find(row.Text(0));
       if (dq == nullptr) {
-        continue;  // a domain not configured in this process
+        return;  // a domain not configured in this process
       }
-      Item it{q->Text(1), q->Int(2), q->Int(3), q->Text(4),
-              q->Text(5), q->Int(7), q->Int(8), q->Int(9)};
+      Item it{row.Text(1), row.Int(2), row.Int(3), row.Text(4),
+              row.Text(5), row.Int(7), row.Int(8), row.Int(9)};
       // Parked events get another chance at start: the predecessor they
       // wait for may have been applied just before a crash, after which the
       // in-memory unpark was lost. If it is still missing they park again.
       Enqueue(*dq, std::move(it));
-    }
-    q->Reset();
+    }));
     return Ok();
   }
 

@@ -209,14 +209,8 @@ Result<std::vector<Failure>> Operations::ListFailures(const FailureFilter& f) {
       .Bind(9, f.after_id)
       .Bind(10, f.limit);
   std::vector<Failure> out;
-  for (;;) {
-    HUB_TRY(bool row, q->Step());
-    if (!row) {
-      break;
-    }
-    out.push_back(ReadFailure(*q));
-  }
-  q->Reset();
+  HUB_TRY_STATUS(
+      store::ForEachRow(*q, [&](const store::Statement& row) { out.push_back(ReadFailure(row)); }));
   return out;
 }
 
@@ -429,14 +423,8 @@ Result<std::vector<ReplayRequest>> Operations::ListReplays(const std::string& st
                                     kReplayColumns)));
   q->Bind(1, state);
   std::vector<ReplayRequest> out;
-  for (;;) {
-    HUB_TRY(bool row, q->Step());
-    if (!row) {
-      break;
-    }
-    out.push_back(ReadReplay(*q));
-  }
-  q->Reset();
+  HUB_TRY_STATUS(
+      store::ForEachRow(*q, [&](const store::Statement& row) { out.push_back(ReadReplay(row)); }));
   return out;
 }
 

@@ -220,50 +220,34 @@ Status ScanEntries(store::Connection& conn,
   std::vector<RecordSpan> records;
   EntryDraft d;
   std::int64_t expected = from_id;
-  Status result = Ok();
-  for (;;) {
-    auto row = q->Step();
-    if (!row) {
-      result = Fail(std::move(row).error());
-      break;
-    }
-    if (!*row) {
-      break;
-    }
-    const std::int64_t first = q->Int(0);
-    const std::int64_t last = q->Int(1);
-    const std::string blob = q->Text(2);
+  return store::ForEachRow(*q, [&](const store::Statement& row) -> Status {
+    const std::int64_t first = row.Int(0);
+    const std::int64_t last = row.Int(1);
+    const std::string blob = row.Text(2);
     auto fail = [&](Error e) {
       e.message += fmt::format(" (segment of entries {}..{})", first, last);
       return Fail(std::move(e));
     };
     if (auto split = SplitSegment(blob, records); !split) {
-      result = fail(split.error());
-      break;
+      return fail(split.error());
     }
     if (first != expected || last - first + 1 != static_cast<std::int64_t>(records.size())) {
-      result = fail(Corrupt(fmt::format("expected entry {} next and {} records, found {}", expected,
-                                        last - first + 1, records.size())));
-      break;
+      return fail(Corrupt(fmt::format("expected entry {} next and {} records, found {}", expected,
+                                      last - first + 1, records.size())));
     }
-    for (std::size_t i = 0; i < records.size() && result; ++i) {
+    for (std::size_t i = 0; i < records.size(); ++i) {
       const std::int64_t id = first + static_cast<std::int64_t>(i);
       const std::string_view rec(blob.data() + records[i].first, records[i].second);
       if (auto dec = DecodeSegmentEntry(rec, d); !dec) {
         Error e = dec.error();
         e.message += fmt::format(" (entry {})", id);
-        result = Fail(std::move(e));
-      } else {
-        result = fn(id, d);
+        return Fail(std::move(e));
       }
-    }
-    if (!result) {
-      break;
+      HUB_TRY_STATUS(fn(id, d));
     }
     expected = last + 1;
-  }
-  q->Reset();
-  return result;
+    return Ok();
+  });
 }
 
 Result<StoredEntry> ReadLegacyEntryRow(const store::Statement& row) {

@@ -93,14 +93,9 @@ Result<std::vector<Violation>> CheckBalancesMatchPostings(store::Connection& con
   std::map<BalanceKey, Sums> stored;
   HUB_TRY(store::Statement * q,
           conn.Prepare("SELECT account, currency, dimension, debit, credit FROM ledger_balances"));
-  for (;;) {
-    HUB_TRY(const bool row, q->Step());
-    if (!row) {
-      break;
-    }
-    stored[{q->Text(0), q->Text(1), q->Text(2)}] = Sums{q->Int(3), q->Int(4)};
-  }
-  q->Reset();
+  HUB_TRY_STATUS(store::ForEachRow(*q, [&](const store::Statement& row) {
+    stored[{row.Text(0), row.Text(1), row.Text(2)}] = Sums{row.Int(3), row.Int(4)};
+  }));
   std::vector<Violation> out;
   for (const auto& [k, s] : expected) {
     auto it = stored.find(k);

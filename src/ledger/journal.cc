@@ -174,14 +174,9 @@ Status Journal::ConvertLegacyEntries() {
                                      internal::kLegacyEntryColumns)));
   std::int64_t first = 0;
   std::int64_t last = 0;
-  for (;;) {
-    HUB_TRY(const bool row, q->Step());
-    if (!row) {
-      break;
-    }
-    HUB_TRY(const StoredEntry e, internal::ReadLegacyEntryRow(*q));
+  HUB_TRY_STATUS(store::ForEachRow(*q, [&](const store::Statement& row) -> Status {
+    HUB_TRY(const StoredEntry e, internal::ReadLegacyEntryRow(row));
     if (e.id != last + 1) {
-      q->Reset();
       return Fail(ErrorCode::kInternal,
                   fmt::format("ledger_entries skips from entry {} to {}; the journal cannot be "
                               "converted",
@@ -197,8 +192,8 @@ Status Journal::ConvertLegacyEntries() {
       HUB_TRY_STATUS(WriteSegment(first, last));
       first = 0;
     }
-  }
-  q->Reset();
+    return Ok();
+  }));
   if (first != 0) {
     HUB_TRY_STATUS(WriteSegment(first, last));
   }
@@ -242,19 +237,15 @@ Status Journal::LoadEntries(std::int64_t from_id) {
 // Every period as stored: closed ones closed, reopened ones open.
 Status Journal::LoadPeriods() {
   HUB_TRY(store::Statement * p, conn_->Prepare("SELECT period, closed FROM ledger_periods"));
-  for (;;) {
-    HUB_TRY(const bool row, p->Step());
-    if (!row) {
-      break;
-    }
-    HUB_TRY(const PeriodKey key, ParsePeriod(p->Text(0)));
-    if (p->Int(1) != 0) {
+  HUB_TRY_STATUS(store::ForEachRow(*p, [&](const store::Statement& row) -> Status {
+    HUB_TRY(const PeriodKey key, ParsePeriod(row.Text(0)));
+    if (row.Int(1) != 0) {
       engine_->ClosePeriod(key);
     } else {
       engine_->OpenPeriod(key);
     }
-  }
-  p->Reset();
+    return Ok();
+  }));
   return Ok();
 }
 

@@ -59,6 +59,34 @@ TEST_F(SqliteStoreTest, AStatementLeftOnARowBlocksWritesUntilReadsAreReleased) {
   EXPECT_TRUE(conn_->Execute("INSERT INTO kv (k, v) VALUES ('c', 3)"));
 }
 
+// ForEachRow visits every row and leaves the statement reset; a visitor's
+// error stops the walk, is returned, and leaves no read snapshot pinned
+// (the test above shows what a pinned one does to the next write).
+TEST_F(SqliteStoreTest, ForEachRowVisitsEveryRowAndResetsOnEveryExit) {
+  ASSERT_TRUE(store_->Migrate(kMigrations));
+  ASSERT_TRUE(conn_->Execute("INSERT INTO kv (k, v) VALUES ('a', 1), ('b', 2), ('c', 3)"));
+  auto q = conn_->Prepare("SELECT k, v FROM kv ORDER BY k");
+  ASSERT_TRUE(q);
+  std::string seen;
+  ASSERT_TRUE(ForEachRow(**q, [&](const Statement& row) { seen += row.Text(0); }));
+  EXPECT_EQ(seen, "abc");
+  int visited = 0;
+  auto stopped = ForEachRow(**q, [&](const Statement& row) -> Status {
+    ++visited;
+    if (row.Int(1) == 2) {
+      return Fail(ErrorCode::kInvalidArgument, "two is refused", "v");
+    }
+    return Ok();
+  });
+  ASSERT_FALSE(stopped);
+  EXPECT_EQ(stopped.error().message, "two is refused");
+  EXPECT_EQ(visited, 2);
+  auto other = store_->Connect();
+  ASSERT_TRUE(other);
+  ASSERT_TRUE((*other)->Execute("INSERT INTO kv (k, v) VALUES ('d', 4)"));
+  EXPECT_TRUE(conn_->Execute("INSERT INTO kv (k, v) VALUES ('e', 5)"));
+}
+
 TEST_F(SqliteStoreTest, MigrationsApplyOnceInOrder) {
   ASSERT_TRUE(store_->Migrate(kMigrations));
   ASSERT_TRUE(store_->Migrate(kMigrations));  // second run is a no-op, not "duplicate column"

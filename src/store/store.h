@@ -12,6 +12,8 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 
 #include "core/result.h"
 
@@ -43,6 +45,34 @@ class Statement {
   // Clears bindings and rewinds; called automatically by Prepare().
   virtual void Reset() = 0;
 };
+
+// Steps `q` through its rows, calling `fn(row)` on each (`row` is `q`, read
+// only), then resets it. `fn` returns void, or a Status: the first error
+// stops the walk and is returned. The walk stops early only that way.
+template <typename Fn>
+Status ForEachRow(Statement& q, Fn&& fn) {
+  for (;;) {
+    Result<bool> row = q.Step();
+    if (!row) {
+      q.Reset();
+      return tl::unexpected(std::move(row).error());
+    }
+    if (!*row) {
+      break;
+    }
+    if constexpr (std::is_void_v<std::invoke_result_t<Fn&, const Statement&>>) {
+      fn(std::as_const(q));
+    } else {
+      Status st = fn(std::as_const(q));
+      if (!st) {
+        q.Reset();
+        return st;
+      }
+    }
+  }
+  q.Reset();
+  return Ok();
+}
 
 class Connection {
  public:

@@ -62,6 +62,7 @@
 #include "api/router.h"
 #include "app/config.h"
 #include "app/hub.h"
+#include "bus/bus.h"
 #include "connectors/connector.h"
 #include "obs/log.h"
 
@@ -374,9 +375,16 @@ std::pair<double, double> FsyncLatency() {
 }
 
 // N messages as the hub stores them, with scattered dedup keys, their keys in
-// the dedup index (SQL only).
-void Prefill(hub::store::Store& store, std::int64_t n) {
-  auto conn = store.Connect();
+// the dedup index (SQL only), written before the hub opens the store (it
+// reads the index's keys into its filter then).
+void Prefill(const std::filesystem::path& data_dir, std::int64_t n) {
+  auto store =
+      hub::store::OpenSqliteStore({.path = hub::app::DatabasePath(data_dir.string()).string()});
+  if (!store || !(*store)->Migrate(hub::bus::Operations::Migrations())) {
+    fmt::print(stderr, "bench_ingest: cannot create the store to prefill\n");
+    std::exit(1);
+  }
+  auto conn = (*store)->Connect();
   if (!conn || !(*conn)->Execute(fmt::format(
                    "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < {}) "
                    "INSERT INTO bus_messages (seq, id, source, account, topic, dedup_key, "
@@ -446,12 +454,13 @@ RunResult RunLoad(int group_commit_max, double rate, std::atomic<std::int64_t>& 
   }
   cfg.bus.backlog_max = 10'000'000;
   cfg.sources["test"].accounts["bench"].secret = kSecret;
+  if (o.prefill > 0) {
+    std::filesystem::create_directories(dir);
+    Prefill(dir, o.prefill);
+  }
   auto hub = hub::app::Hub::Open(cfg, hub::SystemClock::Get());
   if (hub) {
     (*hub)->DisableTestHandlerForBenchmarks();
-    if (o.prefill > 0) {
-      Prefill((*hub)->store(), o.prefill);
-    }
   }
   if (!hub || !(*hub)->Start()) {
     fmt::print(stderr, "cannot start hub\n");

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "bus/bus.h"
+#include "bus/internal.h"
 #include "testing/testing.h"
 
 namespace hub::bus {
@@ -447,6 +448,32 @@ bool StoreRawRow(store::Connection& conn, int seq, const std::string& id,
           "'a', 'step', '{}', 0, 'c', '', '[]', '', '{{\"key\":\"{}\",\"n\":1}}', '{}')",
           seq, id, dedup_key, key, state))
       .has_value();
+}
+
+// The committer looks into bus_dedup only for keys its filter may hold: a
+// key added must always be found, through every growth of the filter, and
+// few others may be.
+TEST(KeyFilterTest, NeverLosesAKeyAndRarelyClaimsAnother) {
+  internal::KeyFilter filter;
+  auto hash = [](const std::string& k) { return std::hash<std::string>{}(k); };
+  constexpr int kKeys = 300'000;  // past the first parts' capacities (65,536 and 131,072)
+  for (int i = 0; i < kKeys; ++i) {
+    filter.Add(hash("key-" + std::to_string(i)));
+  }
+  EXPECT_EQ(filter.size(), static_cast<std::size_t>(kKeys));
+  int missing = 0;
+  for (int i = 0; i < kKeys; ++i) {
+    missing += filter.MayContain(hash("key-" + std::to_string(i))) ? 0 : 1;
+  }
+  EXPECT_EQ(missing, 0);
+  int claimed = 0;
+  constexpr int kOthers = 100'000;
+  for (int i = 0; i < kOthers; ++i) {
+    claimed += filter.MayContain(hash("other-" + std::to_string(i))) ? 1 : 0;
+  }
+  // Three parts of under 1 % each.
+  EXPECT_LT(claimed, kOthers * 3 / 100) << claimed << " false positives";
+  EXPECT_FALSE(internal::KeyFilter{}.MayContain(hash("key-1")));
 }
 
 // The committer keeps its latest dedup keys in memory and writes them to

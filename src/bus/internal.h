@@ -1,6 +1,7 @@
 // Private to bus/: shared row writers.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -57,5 +58,28 @@ Status CatchUpDedup(store::Connection& conn);
 
 // Moves the mark up to `seq` (never down: another writer may be ahead).
 Status AdvanceDedupMark(store::Connection& conn, std::int64_t seq);
+
+// A Bloom filter of 64-bit key hashes that grows as keys are added: a chain
+// of parts, each twice the size of the one before, about 10 bits and 7
+// probes per key (under 1 % false positives per part). MayContain is never
+// false for a key that was added.
+class KeyFilter {
+ public:
+  void Add(std::uint64_t hash);
+  bool MayContain(std::uint64_t hash) const;
+  std::size_t size() const { return count_; }
+
+ private:
+  struct Part {
+    std::vector<std::uint64_t> words;
+    std::uint64_t bits = 0;
+    std::size_t capacity = 0, count = 0;
+  };
+  static constexpr int kProbes = 7;
+  static constexpr std::size_t kFirstCapacity = std::size_t{1} << 16;
+  static constexpr std::uint64_t kBitsPerKey = 10;
+  std::vector<Part> parts_;
+  std::size_t count_ = 0;
+};
 
 }  // namespace hub::bus::internal

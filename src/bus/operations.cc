@@ -127,6 +127,54 @@ Status AdvanceDedupMark(store::Connection& conn, std::int64_t seq) {
   return Ok();
 }
 
+namespace {
+// The second hash of double hashing: an odd mix of the first (splitmix64's
+// finaliser), so the probes of one key never repeat a bit position cycle.
+std::uint64_t Rehash(std::uint64_t h) {
+  h ^= h >> 30;
+  h *= 0xbf58476d1ce4e5b9ULL;
+  h ^= h >> 27;
+  h *= 0x94d049bb133111ebULL;
+  h ^= h >> 31;
+  return h | 1;
+}
+}  // namespace
+
+void KeyFilter::Add(std::uint64_t hash) {
+  if (parts_.empty() || parts_.back().count == parts_.back().capacity) {
+    Part p;
+    p.capacity = parts_.empty() ? kFirstCapacity : parts_.back().capacity * 2;
+    p.bits = static_cast<std::uint64_t>(p.capacity) * kBitsPerKey;
+    p.words.assign(static_cast<std::size_t>((p.bits + 63) / 64), 0);
+    parts_.push_back(std::move(p));
+  }
+  Part& p = parts_.back();
+  const std::uint64_t step = Rehash(hash);
+  std::uint64_t h = hash;
+  for (int i = 0; i < kProbes; ++i, h += step) {
+    const std::uint64_t bit = h % p.bits;
+    p.words[static_cast<std::size_t>(bit / 64)] |= std::uint64_t{1} << (bit % 64);
+  }
+  ++p.count;
+  ++count_;
+}
+
+bool KeyFilter::MayContain(std::uint64_t hash) const {
+  const std::uint64_t step = Rehash(hash);
+  for (const Part& p : parts_) {
+    std::uint64_t h = hash;
+    bool all = true;
+    for (int i = 0; i < kProbes && all; ++i, h += step) {
+      const std::uint64_t bit = h % p.bits;
+      all = (p.words[static_cast<std::size_t>(bit / 64)] >> (bit % 64)) & 1;
+    }
+    if (all) {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace internal
 
 namespace {

@@ -207,6 +207,10 @@ Status DecodeSegmentEntry(std::string_view record, EntryDraft& d) {
     return Fail(Corrupt("truncated entry header"));
   }
   d.reverses_entry_id = reverses == 0 ? std::string() : std::to_string(reverses);
+  // Only an id the engine accepts (at most 18 digits) encodes back.
+  if (reverses != 0 && !ParseEntryId(d.reverses_entry_id)) {
+    return Fail(Corrupt(fmt::format("reversed entry id {} is out of range", reverses)));
+  }
   return DecodeBody(r.Rest(), d);
 }
 

@@ -82,6 +82,34 @@ TEST(CodecTest, SegmentRoundTripsEntriesInOrder) {
   }
 }
 
+// Found by ledger_segment_fuzz: a record whose reversed entry id fits an
+// int64 but has 19 digits decoded, then could not be encoded back (the
+// engine's ids have at most 18). It is now refused as corrupt.
+TEST(CodecTest, ReversedEntryIdBeyondEighteenDigitsIsCorrupt) {
+  EntryDraft d = Sample();
+  d.reverses_entry_id = "999999999999999999";  // 18 digits: the largest id
+  std::string seg;
+  std::string scratch;
+  BeginSegment(seg);
+  AppendSegmentEntry(d, seg, scratch);
+  std::vector<RecordSpan> records;
+  ASSERT_TRUE(SplitSegment(seg, records));
+  EntryDraft back;
+  ASSERT_TRUE(
+      DecodeSegmentEntry(std::string_view(seg).substr(records[0].first, records[0].second), back));
+  EXPECT_EQ(back, d);
+
+  // The fuzzer's record: key "k", time -1, correlation "\0\0\1", then a
+  // 9-byte varint reversed id of 19 digits.
+  const std::string record(
+      "\x01\x6b\x01\x03\x00\x00\x01\xb3\xff\xff\xff\xb3\xff\xff\xff\x60"
+      "\x01\x01\x03\x00\x00\x01\x00\x04\x00\x00\x00\x00\x00",
+      29);
+  auto r = DecodeSegmentEntry(record, back);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("out of range"), std::string::npos) << r.error().message;
+}
+
 TEST(CodecTest, TruncatedSegmentIsCorrupt) {
   std::string seg;
   std::string scratch;

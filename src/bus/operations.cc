@@ -5,6 +5,7 @@
 
 #include "bus/bus.h"
 #include "bus/internal.h"
+#include "core/hash.h"
 #include "core/ids.h"
 
 namespace hub::bus {
@@ -128,16 +129,9 @@ Status AdvanceDedupMark(store::Connection& conn, std::int64_t seq) {
 }
 
 namespace {
-// The second hash of double hashing: an odd mix of the first (splitmix64's
-// finaliser), so the probes of one key never repeat a bit position cycle.
-std::uint64_t Rehash(std::uint64_t h) {
-  h ^= h >> 30;
-  h *= 0xbf58476d1ce4e5b9ULL;
-  h ^= h >> 27;
-  h *= 0x94d049bb133111ebULL;
-  h ^= h >> 31;
-  return h | 1;
-}
+// The second hash of double hashing: an odd mix of the first, so a key's
+// probes step through its part's bits.
+std::uint64_t Rehash(std::uint64_t h) { return Fmix64(h) | 1; }
 }  // namespace
 
 void KeyFilter::Add(std::uint64_t hash) {

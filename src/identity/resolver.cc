@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "core/assert.h"
+#include "core/hash.h"
 
 namespace hub::identity {
 namespace {
@@ -37,14 +38,7 @@ enum class KeyKind : std::uint8_t {
   kEmailLocal,
 };
 
-std::uint64_t Mix(std::uint64_t h) {
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdULL;
-  h ^= h >> 33;
-  h *= 0xc4ceb9fe1a85ec53ULL;
-  h ^= h >> 33;
-  return h;
-}
+std::uint64_t Mix(std::uint64_t h) { return Fmix64(h); }
 
 std::uint64_t KeyHash(KeyKind kind, std::string_view a, std::string_view b = {}) {
   std::uint64_t h = 1469598103934665603ULL ^ static_cast<std::uint64_t>(kind);

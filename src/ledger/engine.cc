@@ -11,6 +11,7 @@
 #include <limits>
 
 #include "core/assert.h"
+#include "core/hash.h"
 
 namespace hub::ledger {
 namespace {
@@ -50,15 +51,7 @@ class Hasher {
       Word(w);
     }
   }
-  std::uint64_t Finish() const {
-    std::uint64_t k = h_;
-    k ^= k >> 33;
-    k *= 0xff51afd7ed558ccdULL;
-    k ^= k >> 33;
-    k *= 0xc4ceb9fe1a85ec53ULL;
-    k ^= k >> 33;
-    return k;
-  }
+  std::uint64_t Finish() const { return Fmix64(h_); }
 
  private:
   std::uint64_t h_ = 0x243F6A8885A308D3ULL;

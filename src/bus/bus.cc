@@ -416,7 +416,7 @@ class BusImpl final : public Bus {
           ++fresh;
         }
         results.push_back(IngestResult{id, seq, false});
-        added.emplace(key, DedupEntry{id, seq, 0});
+        added.emplace(key, DedupEntry{id, seq});
         ++seq;
       }
       // Twice this group's size keeps the index ahead of the log.
@@ -492,7 +492,6 @@ class BusImpl final : public Bus {
   struct DedupEntry {
     std::string id;
     std::int64_t seq = 0;
-    std::uint64_t generation = 0;
   };
   using DedupMap = std::unordered_map<std::string, DedupEntry>;
 
@@ -519,7 +518,7 @@ class BusImpl final : public Bus {
     q->Bind(1, after);
     HUB_TRY_STATUS(store::ForEachRow(*q, [&](const store::Statement& row) {
       out.emplace(DedupMapKey(row.Text(2), row.Text(3), row.Text(4)),
-                  DedupEntry{row.Text(1), row.Int(0), 0});
+                  DedupEntry{row.Text(1), row.Int(0)});
     }));
     return Ok();
   }
@@ -555,10 +554,7 @@ class BusImpl final : public Bus {
     while (!added.empty()) {
       auto node = added.extract(added.begin());
       dedup_filter_.Add(DedupKeyHash(node.key()));
-      node.mapped().generation = dedup_generation_;
-      if (dedup_mem_.insert(std::move(node)).inserted) {
-        ++dedup_active_;
-      }
+      dedup_mem_.insert(std::move(node));
     }
     dedup_merge_pos_ = merged_to;
     if (!dedup_merging_.empty() && dedup_merge_pos_ == dedup_merging_.size()) {
@@ -568,8 +564,9 @@ class BusImpl final : public Bus {
       dedup_merging_.clear();
       dedup_merge_pos_ = 0;
     }
-    if (dedup_merging_.empty() && dedup_active_ > 0 &&
-        dedup_active_ >= options_.dedup_index_batch) {
+    // Until the frozen generation leaves memory, the rest of it is active.
+    const auto active = static_cast<std::int64_t>(dedup_mem_.size() - dedup_merging_.size());
+    if (dedup_merging_.empty() && active > 0 && active >= options_.dedup_index_batch) {
       FreezeDedupGeneration();
     }
     M().dedup_unindexed.Set(static_cast<std::int64_t>(dedup_mem_.size()));
@@ -585,8 +582,6 @@ class BusImpl final : public Bus {
               [](const auto* a, const auto* b) { return a->first < b->first; });
     dedup_merge_pos_ = 0;
     dedup_merge_mark_ = log_end_;
-    ++dedup_generation_;
-    dedup_active_ = 0;
   }
 
   // At Stop, with the committer gone: everything in memory into bus_dedup,
@@ -1199,10 +1194,8 @@ class BusImpl final : public Bus {
   internal::KeyFilter dedup_filter_;
   std::vector<const DedupMap::value_type*> dedup_merging_;  // frozen, sorted by key
   std::size_t dedup_merge_pos_ = 0;                         // written up to here
-  std::int64_t dedup_merge_mark_ = 0;   // the mark once the frozen generation is written
-  std::uint64_t dedup_generation_ = 0;  // the active generation
-  std::int64_t dedup_active_ = 0;       // keys in it
-  std::int64_t log_end_ = 0;            // the last message of the log the committer knows
+  std::int64_t dedup_merge_mark_ = 0;  // the mark once the frozen generation is written
+  std::int64_t log_end_ = 0;           // the last message of the log the committer knows
   std::mutex ingest_mu_;
   std::condition_variable ingest_cv_;
   std::deque<std::unique_ptr<Pending>> ingest_queue_;
